@@ -1,0 +1,1 @@
+"""Wire protocols: botocore-model-driven parsers and serializers, one per AWS protocol."""
