@@ -1,0 +1,68 @@
+"""The in-process event bus: services, audit and notifications connect through it.
+
+Publishers never import subscribers. A subscriber failing never breaks the publisher.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One API call as the dispatcher saw it (the feed CloudTrail and CloudWatch consume)."""
+
+    time: datetime
+    request_id: str
+    account_id: str
+    region: str
+    principal_arn: str
+    access_key: str
+    service: str
+    operation: str
+    source_ip: str
+    status: int
+    error_code: str | None
+    duration_ms: float
+
+
+class EventBus:
+    """Topic-based publish/subscribe, synchronous and in-process."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+
+    def subscribe(self, topic: str, handler: Handler) -> Callable[[], None]:
+        """Register ``handler`` for ``topic``; returns a function that unsubscribes it."""
+        self._handlers[topic].append(handler)
+
+        def unsubscribe() -> None:
+            try:
+                self._handlers[topic].remove(handler)
+            except ValueError:
+                pass
+
+        return unsubscribe
+
+    def has_subscribers(self, topic: str) -> bool:
+        return bool(self._handlers.get(topic))
+
+    def publish(self, topic: str, event: Any) -> None:
+        """Deliver ``event`` to every handler of ``topic``; handler errors are logged, not raised."""
+        for handler in list(self._handlers.get(topic, ())):
+            try:
+                handler(event)
+            except Exception:  # noqa: BLE001 - a broken subscriber must not fail the request
+                log.exception("event handler for %s failed", topic)
+
+
+AUDIT_TOPIC = "audit"

@@ -1,0 +1,41 @@
+"""The base every service provider derives from, and what providers get from the runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pycloud.clock import Clock
+    from pycloud.events import EventBus
+    from pycloud.iam.credentials import CredentialStore
+    from pycloud.state.store import StateStore
+
+
+@dataclass
+class ServiceRuntime:
+    """Shared mechanisms handed to every provider: clock, state, event bus, credentials, settings."""
+
+    clock: Clock
+    state: StateStore
+    events: EventBus
+    credentials: CredentialStore
+    settings: Any = None
+
+
+class Provider:
+    """A service implementation: one method per AWS operation, named in snake_case.
+
+    ``ListBuckets`` is ``list_buckets(self, ctx, params) -> dict``: ``params`` is the parsed,
+    validated input (member names as in botocore's model), the returned dict is the output shape.
+    A method may be ``async``. Errors are raised as ``pycloud.protocol.errors.ServiceError``.
+    """
+
+    service: ClassVar[str]
+    """botocore's name for the service (its data directory name: ``s3``, ``cloudwatch``...)."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+
+    def reset(self) -> None:
+        """Forget all state (admin reset). Providers with in-memory state override this."""
