@@ -1,0 +1,70 @@
+"""The ``pycloud`` command: serve | status | reset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+
+from pycloud import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pycloud", description="A local AWS cloud in one process.")
+    parser.add_argument("--version", action="version", version=f"pycloud {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the endpoint (default 127.0.0.1:4566)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 4566; 0 picks a free one)")
+    serve.add_argument("--data-dir", help="where state is persisted (default ./.pycloud)")
+    serve.add_argument("--ephemeral", action="store_const", const=True, help="keep all state in memory only")
+    serve.add_argument("--strict", action="store_const", const=True, help="reject unknown access keys")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default warning")
+    serve.add_argument("--default-account", help="account id of unknown/default keys (default 000000000000)")
+    serve.add_argument("--config", help="TOML config file (settings and [[accounts]])")
+
+    for name, text in (("status", "show a running server's health"), ("reset", "wipe a running server's state")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--endpoint", default="http://127.0.0.1:4566", help="the server's URL")
+    return parser
+
+
+def _admin_call(endpoint: str, method: str, path: str) -> dict:
+    request = urllib.request.Request(endpoint.rstrip("/") + path, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pycloud`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from pycloud.config import ConfigError, load_settings
+        from pycloud.gateway.app import serve
+
+        overrides = {
+            "host": args.host,
+            "port": args.port,
+            "data_dir": args.data_dir,
+            "ephemeral": args.ephemeral,
+            "strict": args.strict,
+            "log_level": args.log_level,
+            "default_account": args.default_account,
+        }
+        try:
+            settings = load_settings(args.config, overrides)
+        except ConfigError as exc:
+            print(f"pycloud: {exc}", file=sys.stderr)
+            return 2
+        return serve(settings)
+    path, method = ("/_pycloud/health", "GET") if args.command == "status" else ("/_pycloud/reset", "POST")
+    try:
+        result = _admin_call(args.endpoint, method, path)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"pycloud: cannot reach {args.endpoint}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0

@@ -1,0 +1,100 @@
+"""Assembles a running pycloud: runtime (clock, state, bus, credentials), dispatcher, HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+
+from pycloud.clock import clock as process_clock
+from pycloud.config import Settings
+from pycloud.events import EventBus
+from pycloud.gateway.admin import ACCOUNT_RECORD, AdminApi
+from pycloud.gateway.dispatcher import Dispatcher
+from pycloud.gateway.server import HttpServer
+from pycloud.iam.credentials import CredentialStore
+from pycloud.services.base import ServiceRuntime
+from pycloud.services.registry import PROVIDERS
+from pycloud.state.store import StateStore
+
+log = logging.getLogger("pycloud")
+
+
+class StartupError(Exception):
+    """pycloud cannot start (port taken, data dir unusable...): the message says why."""
+
+
+@dataclass
+class App:
+    """A built (not yet listening) pycloud."""
+
+    settings: Settings
+    runtime: ServiceRuntime
+    dispatcher: Dispatcher
+
+
+def build_app(settings: Settings) -> App:
+    """Open state and wire the runtime, dispatcher and admin API together."""
+    try:
+        state = StateStore.open(settings.data_path)
+    except Exception as exc:  # StateError and OS errors alike: report, don't trace
+        raise StartupError(f"cannot use data dir {settings.data_dir!r}: {exc}") from None
+    credentials = CredentialStore(settings.default_account, settings.access_key, settings.secret_key)
+    for spec in settings.accounts:
+        credentials.add_account(spec.id, spec.access_key, spec.secret_key, spec.name)
+    for record in state.load(*ACCOUNT_RECORD):
+        data = record.record
+        credentials.add_account(data["id"], data["access_key"], data["secret_key"], data.get("name", ""))
+    runtime = ServiceRuntime(clock=process_clock, state=state, events=EventBus(), credentials=credentials, settings=settings)
+    dispatcher = Dispatcher(runtime, settings)
+    dispatcher.admin = AdminApi(dispatcher, sorted(PROVIDERS))
+    return App(settings, runtime, dispatcher)
+
+
+async def run(app: App, ready: asyncio.Event | None = None) -> None:
+    """Listen and serve until SIGTERM/SIGINT, then shut down gracefully."""
+    settings = app.settings
+    server = HttpServer(
+        app.dispatcher.handle,
+        max_header_bytes=settings.max_header_bytes,
+        idle_timeout=settings.idle_timeout,
+        header_timeout=settings.header_timeout,
+    )
+    try:
+        port = await server.start(settings.host, settings.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {settings.port} on {settings.host} is already in use") from None
+        raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    where = "in memory" if settings.ephemeral else f"in {settings.data_dir}"
+    print(f"pycloud listening on http://{settings.host}:{port} (state {where})", flush=True)
+    if ready is not None:
+        ready.set()
+    await stop.wait()
+    await server.shutdown(settings.shutdown_grace)
+    app.runtime.state.close()
+
+
+def serve(settings: Settings) -> int:
+    """Run the server in this process until it is told to stop; returns the exit status."""
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:  # uvloop is unavailable on some platforms; asyncio works, slower
+        runner = asyncio.run
+    try:
+        app = build_app(settings)
+        runner(run(app))
+    except StartupError as exc:
+        print(f"pycloud: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,295 @@
+"""The request road: route → body → SigV4 → parse → validate → provider → serialize → audit.
+
+Every AWS request takes this one path. Nothing below it parses HTTP or signatures; nothing above it
+knows about services.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import re
+import time
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+from pycloud.context import Principal, RequestContext
+from pycloud.events import AUDIT_TOPIC, AuditRecord
+from pycloud.gateway import auth
+from pycloud.gateway.chunked import is_aws_chunked, wrap_stream, decode_all
+from pycloud.gateway.routing import Route, Router
+from pycloud.protocol import get_protocol
+from pycloud.protocol.errors import ServiceError, internal_error
+from pycloud.protocol.message import HttpRequest, HttpResponse
+from pycloud.protocol.model import ServiceModel, load_service_model
+from pycloud.protocol.validate import validate_params
+from pycloud.services.registry import get_provider_class
+
+if TYPE_CHECKING:
+    from pycloud.config import Settings
+    from pycloud.services.base import Provider, ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+_SNAKE_1 = re.compile(r"(.)([A-Z][a-z]+)")
+_SNAKE_2 = re.compile(r"([a-z0-9])([A-Z])")
+_ANONYMOUS_OPERATIONS = {
+    ("sts", "AssumeRoleWithWebIdentity"),
+    ("sts", "AssumeRoleWithSAML"),
+}
+
+
+def snake_case(name: str) -> str:
+    """``ListBuckets`` → ``list_buckets`` (the provider method for an operation)."""
+    return _SNAKE_2.sub(r"\1_\2", _SNAKE_1.sub(r"\1_\2", name)).lower()
+
+
+class RequestIds:
+    """Cheap unique request ids in UUID form: a random per-process prefix plus a counter."""
+
+    def __init__(self) -> None:
+        prefix = os.urandom(10).hex()
+        self._head = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:16]}-{prefix[16:20]}-"
+        self._counter = count(1)
+
+    def next(self) -> str:
+        return f"{self._head}{next(self._counter):012x}"
+
+
+class Dispatcher:
+    """Turns an HttpRequest into an HttpResponse by way of a service provider."""
+
+    def __init__(self, runtime: ServiceRuntime, settings: Settings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.router = Router()
+        self.ids = RequestIds()
+        self.providers: dict[str, Provider] = {}
+        self._streaming: dict[tuple[str, str], bool] = {}
+        self._methods: dict[tuple[str, str], Any] = {}
+        self.admin = None  # set by the app: admin API handler for /_pycloud/ and /moto-api/
+
+    # -- providers --
+    def provider(self, service: str) -> Provider | None:
+        """The live provider instance for a service, created on first use."""
+        provider = self.providers.get(service)
+        if provider is None:
+            cls = get_provider_class(service)
+            if cls is None:
+                return None
+            provider = cls(self.runtime)
+            self.providers[service] = provider
+        return provider
+
+    def reset(self) -> None:
+        """Forget every service's state."""
+        for provider in self.providers.values():
+            provider.reset()
+
+    def _method(self, service: str, operation: str) -> Any:
+        key = (service, operation)
+        method = self._methods.get(key)
+        if method is None:
+            provider = self.provider(service)
+            method = getattr(provider, snake_case(operation), None) if provider is not None else None
+            if method is None:
+                raise ServiceError(
+                    "NotImplemented",
+                    f"pycloud does not implement {service} {operation} yet.",
+                    501,
+                    sender_fault=False,
+                )
+            self._methods[key] = method
+        return method
+
+    def _is_streaming(self, model: ServiceModel, operation: str) -> bool:
+        key = (model.name, operation)
+        streaming = self._streaming.get(key)
+        if streaming is None:
+            streaming = False
+            shape = model.input_shape(operation)
+            payload = shape.get("payload") if shape else None
+            if payload:
+                member = model.shape(shape["members"][payload]["shape"])
+                streaming = bool(member.get("streaming"))
+            self._streaming[key] = streaming
+        return streaming
+
+    # -- the road --
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request; never raises."""
+        path = request.path
+        if self.admin is not None and (path.startswith("/_pycloud/") or path.startswith("/moto-api/")):
+            return await self.admin.handle(request)
+        started = time.perf_counter()
+        request_id = self.ids.next()
+        route: Route | None = None
+        model: ServiceModel | None = None
+        ctx: RequestContext | None = None
+        try:
+            route = self.router.route(request)
+            model = load_service_model(route.service)
+            if route.operation is not None and route.operation not in model.operations:
+                raise _unknown_operation(route)
+            streaming = route.operation is not None and self._is_streaming(model, route.operation)
+            if not streaming:
+                await self._buffer_body(request)
+                if route.needs_body:
+                    self.router.resolve_from_body(route, request)
+                    if route.operation not in model.operations:
+                        raise _unknown_operation(route)
+            operation = route.operation
+            assert operation is not None
+            now = self.runtime.clock.now()
+            result = auth.authenticate(
+                request,
+                now=now,
+                credentials=self.runtime.credentials,
+                strict=self.settings.strict,
+                service=route.service,
+                protocol=route.protocol,
+            )
+            if result.anonymous and route.service != "s3" and (route.service, operation) not in _ANONYMOUS_OPERATIONS:
+                raise auth.auth_error("missing", route.service, route.protocol, "")
+            if is_aws_chunked(request):
+                if streaming:
+                    request.stream = wrap_stream(request, result)
+                else:
+                    request.body = decode_all(request, result)
+            principal = _principal(result, self.settings.default_account)
+            ctx = RequestContext(
+                request_id=request_id,
+                service=route.service,
+                operation=operation,
+                region=route.region or result.region or self.settings.default_region,
+                account_id=principal.account_id,
+                principal=principal,
+                now=now,
+                request=request,
+                source_ip=request.remote_addr,
+                protocol=route.protocol,
+            )
+            if route.extra:
+                ctx.extra.update(route.extra)
+            protocol = get_protocol(route.protocol)
+            params = protocol.parse(model, operation, request, route.labels)
+            validate_params(model, operation, params)
+            method = self._method(route.service, operation)
+            output = method(ctx, params)
+            if inspect.isawaitable(output):
+                output = await output
+            response = protocol.serialize(model, operation, output or {}, request_id)
+            error_code = None
+        except ServiceError as err:
+            error_code = err.code
+            response = self._render_error(request, route, model, err, request_id)
+        except Exception:  # noqa: BLE001 - never a traceback on the wire
+            log.exception("internal error handling %s %s", request.method, request.path)
+            err = internal_error()
+            error_code = err.code
+            response = self._render_error(request, route, model, err, request_id)
+        if self.runtime.events.has_subscribers(AUDIT_TOPIC):
+            self._audit(request, route, ctx, request_id, response.status, error_code, started)
+        return response
+
+    async def _buffer_body(self, request: HttpRequest) -> None:
+        stream = request.stream
+        if stream is None:
+            return
+        try:
+            request.body = await stream.read_all(self.settings.max_body_bytes)
+        except ValueError:
+            raise ServiceError(
+                "RequestEntityTooLarge",
+                f"Request body exceeds the maximum of {self.settings.max_body_bytes} bytes.",
+                413,
+            ) from None
+        request.stream = None
+
+    def _render_error(
+        self,
+        request: HttpRequest,
+        route: Route | None,
+        model: ServiceModel | None,
+        err: ServiceError,
+        request_id: str,
+    ) -> HttpResponse:
+        try:
+            if route is not None and model is not None:
+                response = get_protocol(route.protocol).serialize_error(model, route.operation, err, request_id)
+            else:
+                response = _generic_error(request, err, request_id)
+        except Exception:  # noqa: BLE001
+            log.exception("error serializing %s", err.code)
+            response = _generic_error(request, err, request_id)
+        for name, value in err.headers.items():
+            response.set_header(name, value)
+        return response
+
+    def _audit(
+        self,
+        request: HttpRequest,
+        route: Route | None,
+        ctx: RequestContext | None,
+        request_id: str,
+        status: int,
+        error_code: str | None,
+        started: float,
+    ) -> None:
+        record = AuditRecord(
+            time=ctx.now if ctx else self.runtime.clock.now(),
+            request_id=request_id,
+            account_id=ctx.account_id if ctx else "",
+            region=ctx.region if ctx else (route.region or "" if route else ""),
+            principal_arn=ctx.principal.arn if ctx else "",
+            access_key=ctx.principal.access_key if ctx else "",
+            service=route.service if route else "",
+            operation=(route.operation or "") if route else "",
+            source_ip=request.remote_addr,
+            status=status,
+            error_code=error_code,
+            duration_ms=(time.perf_counter() - started) * 1000.0,
+        )
+        self.runtime.events.publish(AUDIT_TOPIC, record)
+
+
+def _unknown_operation(route: Route) -> ServiceError:
+    if route.protocol in ("query", "ec2"):
+        return ServiceError("InvalidAction", f"The action {route.operation} is not valid for this web service.", 400)
+    return ServiceError("UnknownOperationException", f"Unknown operation {route.operation}", 400)
+
+
+def _principal(result: auth.AuthResult, default_account: str) -> Principal:
+    credential = result.credential
+    if credential is None:
+        return Principal(account_id=default_account, arn="", kind="anonymous")
+    return Principal(
+        account_id=credential.account_id,
+        arn=credential.arn,
+        kind=credential.kind,
+        access_key=credential.access_key,
+        user_id=credential.user_id,
+    )
+
+
+def _generic_error(request: HttpRequest, err: ServiceError, request_id: str) -> HttpResponse:
+    """An error for a request we could not route: JSON for JSON-ish clients, S3-style XML otherwise."""
+    from xml.sax.saxutils import escape
+
+    if "x-amz-target" in request.headers or "json" in request.headers.get("content-type", ""):
+        import json
+
+        body = json.dumps({"__type": err.code, "message": err.message}).encode()
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", err.code),
+        ]
+        return HttpResponse(err.status, headers, body)
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(err.code)}</Code>'
+        f"<Message>{escape(err.message)}</Message><RequestId>{request_id}</RequestId></Error>"
+    ).encode()
+    headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id), ("x-amzn-RequestId", request_id)]
+    return HttpResponse(err.status, headers, b"" if request.method == "HEAD" else body)

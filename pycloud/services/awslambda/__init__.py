@@ -1,0 +1,1 @@
+"""AWS Lambda (package named so because ``lambda`` is a Python keyword)."""

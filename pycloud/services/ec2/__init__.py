@@ -1,0 +1,1 @@
+"""Amazon EC2: regions and availability zones so far."""

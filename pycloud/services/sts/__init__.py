@@ -1,0 +1,1 @@
+"""AWS STS (Security Token Service)."""
