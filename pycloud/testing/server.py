@@ -31,8 +31,11 @@ class PycloudServer:
         self.output: list[str] = []
 
     def start(self, timeout: float = 30.0) -> PycloudServer:
-        """Launch the server and wait until it answers; raises RuntimeError if it does not start."""
-        cmd = [sys.executable, "-m", "pycloud", "serve", "--port", "0", *self.args]
+        """Launch the server and wait until it answers; raises RuntimeError if it does not start.
+
+        ``-P`` keeps the working directory off sys.path, so the installed package is what runs.
+        """
+        cmd = [sys.executable, "-P", "-m", "pycloud", "serve", "--port", "0", *self.args]
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.process = subprocess.Popen(

@@ -1,0 +1,1 @@
+"""Shared fixtures: the integration tests use the project's own pytest plugin (`pycloud` fixture)."""

@@ -1,0 +1,101 @@
+"""The `pycloud` command and the AWS CLI against a live server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+
+def _aws(pycloud, *args: str) -> dict:
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
+    env.pop("AWS_PROFILE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli", "--endpoint-url", pycloud.endpoint, "--output", "json", *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def _pycloud(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "pycloud", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.parametrize(
+    "args,check",
+    [
+        (("sts", "get-caller-identity"), lambda r: r["Account"] == "000000000000"),
+        (("ec2", "describe-regions"), lambda r: any(x["RegionName"] == "us-east-1" for x in r["Regions"])),
+        (("ec2", "describe-availability-zones"), lambda r: r["AvailabilityZones"][0]["RegionName"] == "us-east-1"),
+        (("s3api", "list-buckets"), lambda r: r["Buckets"] == []),
+        (("dynamodb", "list-tables"), lambda r: r["TableNames"] == []),
+        (("lambda", "list-functions"), lambda r: r["Functions"] == []),
+        (("cloudwatch", "list-metrics"), lambda r: r["Metrics"] == []),
+    ],
+    ids=lambda v: v[0] if isinstance(v, tuple) else "",
+)
+def test_aws_cli(pycloud, args, check):
+    assert check(_aws(pycloud, *args))
+
+
+def test_aws_cli_bad_secret(pycloud):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="wrong", AWS_DEFAULT_REGION="us-east-1")
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli", "--endpoint-url", pycloud.endpoint, "sts", "get-caller-identity"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SignatureDoesNotMatch" in result.stderr
+
+
+def test_status_and_reset_commands(pycloud):
+    status = _pycloud("status", "--endpoint", pycloud.endpoint)
+    assert status.returncode == 0
+    assert json.loads(status.stdout)["status"] == "running"
+    reset = _pycloud("reset", "--endpoint", pycloud.endpoint)
+    assert reset.returncode == 0
+    assert json.loads(reset.stdout) == {"reset": True}
+
+
+def test_status_without_server():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = _pycloud("status", "--endpoint", f"http://127.0.0.1:{port}")
+    assert result.returncode == 1
+    assert "cannot reach" in result.stderr
+
+
+def test_port_taken_is_a_clear_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = _pycloud("serve", "--port", str(port), "--ephemeral")
+    assert result.returncode == 1
+    assert f"port {port}" in result.stderr and "already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_data_dir_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = _pycloud("serve", "--port", "0", "--data-dir", str(blocker / "data"))
+    assert result.returncode == 1
+    assert "data dir" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_is_a_clear_error(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("port = 'x'\n")
+    result = _pycloud("serve", "--config", str(config))
+    assert result.returncode == 2
+    assert "port" in result.stderr
