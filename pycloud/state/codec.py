@@ -56,7 +56,10 @@ def dumps(record: dict[str, Any]) -> str:
     """Serialise a record; raises RecordEncodingError for values that cannot round-trip."""
     if not isinstance(record, dict):
         raise RecordEncodingError("a record must be a dict")
-    return json.dumps(_encode(record), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return json.dumps(_encode(record), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:  # NaN and infinities have no JSON form
+        raise RecordEncodingError(str(exc)) from None
 
 
 def loads(text: str) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class Record(NamedTuple):
     account: str
     region: str
     key: str
-    data: dict[str, Any]
+    record: dict[str, Any]
 
 
 def _migrate_to_1(conn: sqlite3.Connection) -> None:
@@ -162,6 +162,11 @@ class StateStore:
         return self.path is None
 
     @property
+    def persistent(self) -> bool:
+        """True when records are written to the data dir."""
+        return self.path is not None
+
+    @property
     def schema_version(self) -> int:
         """The schema version recorded in the database."""
         with self._locked() as conn:
@@ -262,7 +267,14 @@ class StateStore:
                     conn.execute(f"RELEASE sp{self._depth}")
                 raise
             self._depth -= 1
-            conn.execute("COMMIT" if outer else f"RELEASE sp{self._depth}")
+            try:
+                conn.execute("COMMIT" if outer else f"RELEASE sp{self._depth}")
+            except sqlite3.Error:
+                # A failed COMMIT (disk full, I/O error) can leave the transaction open; end it so
+                # later writes are not silently folded into it.
+                if outer and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL). Idempotent; later calls raise StateError."""

@@ -3,6 +3,9 @@
 Providers read their resources from plain Python objects (fast, no SQL on the request path) and
 call ``put``/``delete`` after changing one, which persists it before the in-memory copy changes,
 so memory is never ahead of disk. An object mutated in place must be ``put`` again.
+
+Inside a ``StateStore.transaction()`` block that rolls back, the in-memory copies are *not* rolled
+back: validate before mutating, or build a fresh table (it reloads from the store) after a failure.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class RecordTable(Generic[M]):
         self._lock = threading.Lock()
         self._scopes: dict[Scope, dict[str, M]] = {}
         for rec in store.load(service, kind):
-            self._scopes.setdefault((rec.account, rec.region), {})[rec.key] = model.from_record(rec.data)
+            self._scopes.setdefault((rec.account, rec.region), {})[rec.key] = model.from_record(rec.record)
 
     def get(self, account: str, region: str, key: str) -> M | None:
         """The object stored under this key, or None."""
@@ -82,7 +85,9 @@ class RecordTable(Generic[M]):
         """The account's objects in one region (or all regions when ``region`` is None)."""
         if region is not None:
             return list(self._scopes.get((account, region), {}).values())
-        return [item for (acct, _), scope in list(self._scopes.items()) if acct == account for item in scope.values()]
+        return [
+            item for (acct, _), scope in list(self._scopes.items()) if acct == account for item in list(scope.values())
+        ]
 
     def items(self, account: str, region: str) -> list[tuple[str, M]]:
         """(key, object) pairs of one scope."""

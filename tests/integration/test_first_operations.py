@@ -57,8 +57,11 @@ def test_dynamodb_list_tables_empty(pycloud_client):
 
 
 def test_dynamodb_list_tables_limit_validation(pycloud_client):
+    from botocore.config import Config
+
+    client = pycloud_client("dynamodb", config=Config(parameter_validation=False, retries={"max_attempts": 1}))
     with pytest.raises(ClientError) as info:
-        pycloud_client("dynamodb").list_tables(Limit=0)
+        client.list_tables(Limit=0)
     error = info.value.response["Error"]
     assert error["Code"] == "ValidationException"
     assert "limit" in error["Message"]
