@@ -159,7 +159,9 @@ def _router(service: ServiceModel) -> _Router:
 def _decode_labels(template: _PathTemplate, match: re.Match[str]) -> dict[str, str]:
     try:
         # unquote (not unquote_plus): "+" is literal in a path, "%2F" becomes "/".
-        return {name: unquote(value, errors="strict") for name, value in zip(template.labels, match.groups())}
+        return {
+            name: unquote(value, errors="strict") for name, value in zip(template.labels, match.groups(), strict=True)
+        }
     except UnicodeDecodeError as exc:
         raise ServiceError("InvalidURI", "Couldn't parse the specified URI.", 400) from exc
 
@@ -193,7 +195,7 @@ def match_operation(
     templates = _router(service).by_method.get(method.upper())
     if not templates:
         return None
-    x_id = query.get("x-id", [None])[0]
+    x_id = (query.get("x-id") or [None])[0]
     best_key: tuple | None = None
     best: tuple[_Route, _PathTemplate, re.Match[str]] | None = None
     for template in templates:

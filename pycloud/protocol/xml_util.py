@@ -13,7 +13,6 @@ element; ``xmlNamespace`` adds an ``xmlns`` (or ``xmlns:prefix``) declaration.
 from __future__ import annotations
 
 import base64
-import binascii
 import math
 from datetime import datetime
 from typing import Any
@@ -185,7 +184,7 @@ def _decode_scalar(ref: dict[str, Any], shape: dict[str, Any], text: str) -> Any
             return base64.b64decode(stripped, validate=True)
     except XmlError:
         raise
-    except (ValueError, binascii.Error, Exception) as exc:  # ServiceError from parse_timestamp too
+    except Exception as exc:  # ValueError, binascii.Error, ServiceError from parse_timestamp
         raise XmlError(f"invalid {kind} value {stripped!r}") from exc
     return text
 
