@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import urllib.error
-import urllib.request
 
 from pycloud import __version__
 
@@ -33,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _admin_call(endpoint: str, method: str, path: str) -> dict:
+    import json
+    import urllib.request
+
     request = urllib.request.Request(endpoint.rstrip("/") + path, method=method, data=b"" if method == "POST" else None)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
@@ -60,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pycloud: {exc}", file=sys.stderr)
             return 2
         return serve(settings)
+    import json
+
     path, method = ("/_pycloud/health", "GET") if args.command == "status" else ("/_pycloud/reset", "POST")
     try:
         result = _admin_call(args.endpoint, method, path)
-    except (urllib.error.URLError, OSError) as exc:
+    except OSError as exc:  # urllib's URLError is an OSError
         print(f"pycloud: cannot reach {args.endpoint}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2))

@@ -6,7 +6,6 @@ knows about services.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import re
@@ -177,7 +176,7 @@ class Dispatcher:
             validate_params(model, operation, params)
             method = self._method(route.service, operation)
             output = method(ctx, params)
-            if inspect.isawaitable(output):
+            if hasattr(output, "__await__"):
                 output = await output
             response = protocol.serialize(model, operation, output or {}, request_id)
             error_code = None

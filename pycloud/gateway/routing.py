@@ -121,9 +121,12 @@ class Router:
                 404,
             )
 
-        # Unsigned: S3 anonymous/browser requests (and query calls allowed anonymously).
-        if "Action" in request.query:
-            query_route = self._route_query(request, [s for s in ("sts", "sqs") if s in service_index()])
+        # Unsigned: query calls (STS allows a few anonymously; the rest are refused by auth) and
+        # S3 anonymous/browser requests. S3's browser POST uploads are multipart, not url-encoded.
+        if "Action" in request.query or (
+            request.method == "POST" and request.headers.get("content-type", "").startswith(_FORM_TYPE)
+        ):
+            query_route = self._route_query(request, ["sts"])
             if query_route is not None:
                 return query_route
         return self._route_s3(request, None, None)
@@ -139,9 +142,6 @@ class Router:
         from pycloud.protocol.model import load_service_model
         from pycloud.protocol.rest_routing import match_operation
 
-        picked = _pick(candidates, ("rest-json", "rest-xml"))
-        if picked is None:
-            return None
         for service in candidates:
             protocols = service_index()[service]["protocols"]
             protocol = next((p for p in protocols if p in ("rest-json", "rest-xml")), None)

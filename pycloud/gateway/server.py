@@ -149,6 +149,7 @@ class HttpConnection(asyncio.Protocol):
         self._writable = asyncio.Event()
         self._writable.set()
         self._closing = False
+        self._discarding = False
         self._timer: asyncio.TimerHandle | None = None
         self._in_flight = False
 
@@ -175,6 +176,8 @@ class HttpConnection(asyncio.Protocol):
             self._worker.cancel()
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -182,7 +185,12 @@ class HttpConnection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             if self._current_body is not None:
                 self._current_body.fail(ClientDisconnected())
-            self._reject(400, f"Malformed HTTP request: {exc}")
+            # httptools wraps exceptions raised in callbacks; ours carry their own status.
+            cause = exc.__context__ if isinstance(exc.__context__, _RequestTooLarge) else None
+            if cause is not None:
+                self._reject(cause.status, str(cause))
+            else:
+                self._reject(400, f"Malformed HTTP request: {exc}")
         except _RequestTooLarge as exc:
             self._reject(exc.status, str(exc))
 
@@ -383,15 +391,27 @@ class HttpConnection(asyncio.Protocol):
                 await aclose()
 
     def _reject(self, status: int, message: str) -> None:
-        """Answer a request we could not parse, then close (its framing is lost)."""
+        """Answer a request we could not parse, then close (its framing is lost).
+
+        The write side is half-closed first and further input discarded for a moment: closing at
+        once while the client is still sending would reset the connection and lose the answer.
+        """
         self._closing = True
-        if self.transport is not None and not self.transport.is_closing():
-            payload = message.encode()
-            self.transport.write(
-                f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nContent-Type: text/plain\r\n"
-                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload
-            )
-            self.transport.close()
+        self._discarding = True
+        self._cancel_timer()
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        payload = message.encode()
+        transport.write(
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload
+        )
+        if transport.can_write_eof():
+            transport.write_eof()
+            self.loop.call_later(2.0, transport.close)
+        else:
+            transport.close()
 
     def _close(self) -> None:
         self._closing = True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
 
 from pycloud.protocol.errors import ServiceError
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ISO_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:?\d{2})?$"
 )
@@ -32,7 +33,8 @@ def format_iso8601(value: datetime | float | int | str, millis: bool = True) -> 
 
 def format_rfc822(value: datetime | float | int | str) -> str:
     """``Tue, 02 Jan 2024 03:04:05 GMT`` (HTTP-date, used in headers)."""
-    return format_datetime(to_datetime(value).astimezone(UTC), usegmt=True)
+    dt = to_datetime(value).astimezone(UTC)
+    return f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} {dt:%H:%M:%S} GMT"
 
 
 def format_epoch(value: datetime | float | int | str) -> float | int:
@@ -70,6 +72,8 @@ def parse_timestamp(value: str | int | float, fmt: str | None = None) -> datetim
         if fmt == "unixTimestamp" or re.fullmatch(r"-?\d+(\.\d+)?", text):
             return datetime.fromtimestamp(float(text), UTC)
         if fmt == "rfc822" or (text[:3].isalpha() and "," in text[:5]):
+            from email.utils import parsedate_to_datetime  # rare: keep email's import off start-up
+
             dt = parsedate_to_datetime(text)
             return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
         return parse_iso8601(text)
