@@ -9,6 +9,7 @@ from pycloud.protocol.message import HttpRequest, HttpResponse
 from pycloud.protocol.model import ServiceModel
 from pycloud.protocol.query_params import QueryDecoder, build_tree, form_pairs
 from pycloud.protocol.query_xml import XmlWriter, escape_attr, escape_text
+from pycloud.protocol.request_body import decoded_body
 from pycloud.protocol.rpc_errors import describe_error, fault_text
 
 XML_CONTENT_TYPE = "text/xml"
@@ -27,7 +28,7 @@ def query_invalid_value(param: str, raw: str, type_name: str) -> ServiceError:
 def decode_form(request: HttpRequest) -> list[tuple[str, str]]:
     """The request's parameters; a body that is not UTF-8 form data is a malformed query string."""
     try:
-        return form_pairs(request.body, request.query)
+        return form_pairs(decoded_body(request), request.query)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ServiceError("MalformedQueryString", "The query string is malformed.", 400) from exc
 

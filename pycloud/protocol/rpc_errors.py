@@ -41,16 +41,28 @@ class ErrorNames:
     shape: dict[str, Any] | None
 
 
+_code_index: dict[int, dict[str, str]] = {}
+
+
+def _shape_names_by_code(service: ServiceModel) -> dict[str, str]:
+    """Error shape names by their ``error.code`` (query code), built once per model."""
+    index = _code_index.get(id(service.shapes))
+    if index is None:
+        index = {
+            (shape.get("error") or {}).get("code") or name: name
+            for name, shape in service.shapes.items()
+            if shape.get("exception")
+        }
+        _code_index[id(service.shapes)] = index
+    return index
+
+
 def _find_shape(service: ServiceModel, code: str) -> tuple[str, dict[str, Any]] | None:
     shape = service.shapes.get(code)
     if shape is not None and shape.get("exception"):
         return code, shape
-    shape = service.error_shapes.get(code)
-    if shape is not None:
-        for name, candidate in service.shapes.items():
-            if candidate is shape:
-                return name, shape
-    return None
+    name = _shape_names_by_code(service).get(code)
+    return (name, service.shapes[name]) if name is not None else None
 
 
 def describe_error(service: ServiceModel, error: ServiceError) -> ErrorNames:
@@ -64,11 +76,16 @@ def describe_error(service: ServiceModel, error: ServiceError) -> ErrorNames:
         return ErrorNames(error.code, error.code, error.status, error.sender_fault, None)
     shape_name, shape = found
     info = shape.get("error") or {}
+    status = int(info.get("httpStatusCode") or error.status)
+    if "senderFault" in info:
+        sender_fault = bool(info["senderFault"])
+    else:
+        sender_fault = error.sender_fault and status < 500
     return ErrorNames(
         shape_name=shape_name,
         query_code=info.get("code") or shape_name,
-        status=int(info.get("httpStatusCode") or error.status),
-        sender_fault=bool(info.get("senderFault", error.sender_fault)) if "senderFault" in info else error.sender_fault,
+        status=status,
+        sender_fault=sender_fault,
         shape=shape,
     )
 
