@@ -173,7 +173,7 @@ class Dispatcher:
                 ctx.extra.update(route.extra)
             protocol = get_protocol(route.protocol)
             params = protocol.parse(model, operation, request, route.labels)
-            validate_params(model, operation, params)
+            validate_params(model, operation, params, route.protocol)
             method = self._method(route.service, operation)
             output = method(ctx, params)
             if hasattr(output, "__await__"):
