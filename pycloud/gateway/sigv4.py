@@ -29,6 +29,7 @@ UNRESERVED = "-_.~"
 
 _sha256 = hashlib.sha256
 _hmac_new = hmac.new
+_hmac_digest = hmac.digest  # one-shot C implementation: no HMAC object per signature
 _compare = hmac.compare_digest
 
 
@@ -190,7 +191,7 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 def sign(key: bytes, text: str) -> str:
     """Hex HMAC-SHA256 of ``text`` with the derived signing key."""
-    return _hmac_new(key, text.encode("utf-8"), _sha256).hexdigest()
+    return _hmac_digest(key, text.encode("utf-8"), "sha256").hex()
 
 
 def signatures_equal(expected: str, provided: str) -> bool:
