@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pycloud.context import Principal, RequestContext
 from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.gateway import auth
-from pycloud.gateway.chunked import is_aws_chunked, wrap_stream, decode_all
+from pycloud.gateway.chunked import decode_request, is_aws_chunked, wrap_stream
 from pycloud.gateway.routing import Route, Router
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError, internal_error
@@ -131,7 +131,9 @@ class Dispatcher:
             model = load_service_model(route.service)
             if route.operation is not None and route.operation not in model.operations:
                 raise _unknown_operation(route)
-            streaming = route.operation is not None and self._is_streaming(model, route.operation)
+            # Only S3 streams request bodies: its signatures cover x-amz-content-sha256, not the
+            # body, so it can authenticate before reading. Other services sign the body's hash.
+            streaming = route.service == "s3" and route.operation is not None and self._is_streaming(model, route.operation)
             if not streaming:
                 await self._buffer_body(request)
                 if route.needs_body:
@@ -140,7 +142,8 @@ class Dispatcher:
                         raise _unknown_operation(route)
             operation = route.operation
             assert operation is not None
-            now = self.runtime.clock.now()
+            clock = self.runtime.clock
+            now = clock.now()
             result = auth.authenticate(
                 request,
                 now=now,
@@ -148,14 +151,16 @@ class Dispatcher:
                 strict=self.settings.strict,
                 service=route.service,
                 protocol=route.protocol,
+                # Clients sign with their real clock: once the virtual clock has been advanced, the
+                # 15-minute skew window would refuse every request. Presigned expiry stays virtual.
+                check_skew=clock.offset_seconds == 0,
             )
             if result.anonymous and route.service != "s3" and (route.service, operation) not in _ANONYMOUS_OPERATIONS:
                 raise auth.auth_error("missing", route.service, route.protocol, "")
-            if is_aws_chunked(request):
-                if streaming:
-                    request.stream = wrap_stream(request, result)
-                else:
-                    request.body = decode_all(request, result)
+            if streaming:
+                request.stream = wrap_stream(request, result) or request.stream
+            elif is_aws_chunked(request):
+                request.body = decode_request(request, result)
             principal = _principal(result, self.settings.default_account)
             ctx = RequestContext(
                 request_id=request_id,

@@ -149,6 +149,7 @@ def test_bad_chunk_signature(pycloud):
             "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
             "x-amz-decoded-content-length": str(len(body)),
         },
+        keep_content_sha256=True,
     )
     assert status == 403
     assert b"<Code>SignatureDoesNotMatch</Code>" in payload

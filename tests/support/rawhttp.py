@@ -21,11 +21,16 @@ def signed_request(
     headers: dict[str, str] | None = None,
     region: str = "us-east-1",
     secret: str = "test",
+    keep_content_sha256: bool = False,
 ) -> tuple[int, dict[str, str], bytes]:
-    """Sign ``method path`` with SigV4 for ``service`` and send it; returns (status, headers, body)."""
+    """Sign ``method path`` with SigV4 for ``service`` and send it; returns (status, headers, body).
+
+    botocore's S3 signer replaces ``x-amz-content-sha256`` with the body's hash;
+    ``keep_content_sha256`` signs with the generic signer, which keeps the given value.
+    """
     url = endpoint + path
     request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
-    signer_cls = S3SigV4Auth if service == "s3" else SigV4Auth
+    signer_cls = S3SigV4Auth if service == "s3" and not keep_content_sha256 else SigV4Auth
     signer_cls(Credentials("test", secret), service, region).add_auth(request)
     return send(endpoint, method, path, body, dict(request.headers.items()))
 
