@@ -23,7 +23,7 @@ from typing import Any
 
 _DROP_KEYS = ("documentation", "documentationUrl", "examples", "deprecatedMessage")
 _lock = threading.Lock()
-_models: dict[str, "ServiceModel"] = {}
+_models: dict[str, ServiceModel] = {}
 
 
 def botocore_data_dir() -> Path:

@@ -38,8 +38,9 @@ def by_signing_name() -> dict[str, list[str]]:
 
 
 def _generate() -> dict[str, dict[str, Any]]:
-    from pycloud.protocol.model import _latest_model_file, botocore_data_dir
     import gzip
+
+    from pycloud.protocol.model import _latest_model_file, botocore_data_dir
 
     index: dict[str, dict[str, Any]] = {}
     for service_dir in sorted(botocore_data_dir().iterdir()):

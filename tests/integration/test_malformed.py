@@ -6,7 +6,6 @@ import json
 
 import cbor2
 import pytest
-
 from rawhttp import raw_exchange, send, signed_request
 
 JSON_10 = "application/x-amz-json-1.0"
