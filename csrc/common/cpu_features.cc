@@ -1,6 +1,6 @@
 #include "common/cpu_features.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(PYCLOUD_X86_ACCEL)
 #include <cpuid.h>
 #endif
 
@@ -9,7 +9,7 @@ namespace {
 
 CpuFeatures Detect() {
   CpuFeatures f;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(PYCLOUD_X86_ACCEL)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
     f.sse42 = (ecx & bit_SSE4_2) != 0;

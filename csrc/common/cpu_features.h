@@ -5,6 +5,13 @@
 #ifndef PYCLOUD_COMMON_CPU_FEATURES_H_
 #define PYCLOUD_COMMON_CPU_FEATURES_H_
 
+// PYCLOUD_X86_ACCEL: the build targets x86_64 with a compiler that has the intrinsics and the
+// target attribute we use. Defining PYCLOUD_PORTABLE_ONLY compiles the portable code alone, which is
+// how the fallbacks are checked against the published vectors on x86 machines.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(PYCLOUD_PORTABLE_ONLY)
+#define PYCLOUD_X86_ACCEL 1
+#endif
+
 namespace pycloud {
 
 struct CpuFeatures {
@@ -15,14 +22,6 @@ struct CpuFeatures {
 
 // The features of the running CPU that this build can use (all false off x86_64).
 const CpuFeatures& DetectedCpuFeatures();
-
-// True when the build targets x86_64 with a compiler that supports the intrinsics we use.
-constexpr bool kHaveX86Intrinsics =
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    true;
-#else
-    false;
-#endif
 
 }  // namespace pycloud
 

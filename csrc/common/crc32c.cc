@@ -5,7 +5,7 @@
 #include "common/cpu_features.h"
 #include "common/crc_internal.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(PYCLOUD_X86_ACCEL)
 #include <nmmintrin.h>
 #define PYCLOUD_SSE42_TARGET __attribute__((target("sse4.2")))
 #endif

@@ -5,7 +5,7 @@
 
 #include "common/cpu_features.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(PYCLOUD_X86_ACCEL)
 #include <immintrin.h>
 #define PYCLOUD_CLMUL_TARGET __attribute__((target("pclmul,sse4.1,ssse3")))
 #endif
