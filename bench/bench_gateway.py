@@ -92,7 +92,7 @@ def presigned(endpoint: str, service: str, operation: str) -> str:
     client = boto3.client(
         service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
     )
-    return client.generate_presigned_url(operation, ExpiresIn=3600)
+    return client.generate_presigned_url(operation, ExpiresIn=3600, HttpMethod="GET")
 
 
 def wrk(url: str, seconds: int, connections: int = 64) -> float:

@@ -49,7 +49,9 @@ def parse_query(raw: str) -> dict[str, list[str]]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        result.setdefault(unquote_plus(name), []).append(unquote_plus(value))
+        if "%" in part or "+" in part:  # most parameters need no decoding: skip the slow path
+            name, value = unquote_plus(name), unquote_plus(value)
+        result.setdefault(name, []).append(value)
     return result
 
 
