@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -116,6 +115,8 @@ def load_settings(
     values: dict[str, Any] = {}
     config_file = config_file or env.get("PYCLOUD_CONFIG")
     if config_file:
+        import tomllib  # only when a config file is given: keeps it off start-up
+
         try:
             with open(config_file, "rb") as fh:
                 raw = tomllib.load(fh)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -793,6 +792,8 @@ def _amz_date_seconds(value: str) -> float | None:
 
 def _http_date_to_amz(value: str) -> str | None:
     """RFC 1123 ``Date`` header → ``YYYYMMDDTHHMMSSZ`` (the form the string to sign uses)."""
+    from email.utils import parsedate_to_datetime  # rare (Date-header signing): off start-up
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
