@@ -8,10 +8,8 @@ from pycloud.context import RequestContext
 from pycloud.services.base import Provider, ServiceRuntime
 from pycloud.services.dynamodb.models import Table
 from pycloud.services.pagination import paginate
-from pycloud.services.validation import check_range, check_string
 from pycloud.state.table import RecordTable
 
-TABLE_NAME_PATTERN = r"[a-zA-Z0-9_.-]+"
 LIST_TABLES_MAX = 100
 
 
@@ -31,8 +29,7 @@ class DynamoDbProvider(Provider):
         """Table names of the account and region in order, up to ``Limit`` after ``ExclusiveStartTableName``."""
         limit = params.get("Limit")
         start = params.get("ExclusiveStartTableName")
-        check_range("limit", limit, 1, LIST_TABLES_MAX)
-        check_string("exclusiveStartTableName", start, 3, 255, TABLE_NAME_PATTERN)
+        # Limit's range and the start name's length/pattern are checked against the model before here.
         # The start name need not exist: listing resumes after it in name order.
         page = paginate(
             self.tables.values(ctx.account_id, ctx.region), lambda t: t.name, start, limit or LIST_TABLES_MAX
