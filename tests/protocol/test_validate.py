@@ -161,7 +161,8 @@ def test_timestamp_and_blob_checks() -> None:
         ("dynamodb", None, "Query", {"TableName": "t", "Limit": 0}, "ValidationException"),
         ("iam", None, "GetRole", {"RoleName": "a b"}, "ValidationError"),
         ("ec2", None, "RunInstances", {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}, None),
-        ("cloudwatch", "smithy-rpc-v2-cbor", "ListMetrics", {"Namespace": "n" * 300}, "ValidationException"),
+        # CloudWatch is query-compatible: newer botocore reads the x-amzn-query-error header's code.
+        ("cloudwatch", "smithy-rpc-v2-cbor", "ListMetrics", {"Namespace": "n" * 300}, ("ValidationException", "ValidationError")),
     ],
 )
 def test_end_to_end_through_botocore(
@@ -183,6 +184,6 @@ def test_end_to_end_through_botocore(
         rt.respond(operation, params, server)
         return
     exc = rt.error(operation, params, server)
-    assert exc.response["Error"]["Code"] == code
+    assert exc.response["Error"]["Code"] in ((code,) if isinstance(code, str) else code)
     assert exc.response["Error"]["Message"].startswith("1 validation error detected: Value ")
     assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 400
