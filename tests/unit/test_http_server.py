@@ -67,6 +67,9 @@ class ServerThread:
             await asyncio.sleep(0.5)
         if request.path == "/boom":
             raise RuntimeError("handler bug")
+        if request.path == "/slow-boom":
+            await asyncio.sleep(0.01)
+            raise RuntimeError("handler bug after a wait")
         body = await request.stream.read_all()
         return HttpResponse(200, [("Content-Type", "text/plain")], b"echo:" + request.path.encode() + b":" + body)
 
@@ -190,6 +193,25 @@ def test_handler_exception_is_a_500_not_a_dead_connection(srv):
     assert response.status == 500 and b"Traceback" not in response.read()
     conn.request("GET", "/after")
     assert conn.getresponse().read() == b"echo:/after:"
+
+
+def test_handler_failing_after_suspending_is_a_500(srv):
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    conn.request("GET", "/slow-boom")
+    response = conn.getresponse()
+    assert response.status == 500 and response.read() == b"Internal Server Error"
+    conn.request("GET", "/after")
+    assert conn.getresponse().read() == b"echo:/after:"
+
+
+def test_client_leaving_mid_request_does_not_hurt_others(srv):
+    sock = _connect(srv.port)
+    sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    sock.close()  # the handler is suspended; its task is cancelled with the connection
+    time.sleep(0.1)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    conn.request("GET", "/next")
+    assert conn.getresponse().read() == b"echo:/next:"
 
 
 def test_connection_close_is_honoured(srv):
