@@ -13,7 +13,7 @@ import time
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from pycloud.context import Principal, RequestContext
+from pycloud.context import RequestContext
 from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.gateway import auth
 from pycloud.gateway.chunked import decode_request, is_aws_chunked, wrap_stream
@@ -161,13 +161,13 @@ class Dispatcher:
                 request.stream = wrap_stream(request, result) or request.stream
             elif is_aws_chunked(request):
                 request.body = decode_request(request, result)
-            principal = _principal(result, self.settings.default_account)
+            principal = result.principal()
             ctx = RequestContext(
                 request_id=request_id,
                 service=route.service,
                 operation=operation,
                 region=route.region or result.region or self.settings.default_region,
-                account_id=principal.account_id,
+                account_id=principal.account_id or self.settings.default_account,
                 principal=principal,
                 now=now,
                 request=request,
@@ -262,19 +262,6 @@ def _unknown_operation(route: Route) -> ServiceError:
     if route.protocol in ("query", "ec2"):
         return ServiceError("InvalidAction", f"The action {route.operation} is not valid for this web service.", 400)
     return ServiceError("UnknownOperationException", f"Unknown operation {route.operation}", 400)
-
-
-def _principal(result: auth.AuthResult, default_account: str) -> Principal:
-    credential = result.credential
-    if credential is None:
-        return Principal(account_id=default_account, arn="", kind="anonymous")
-    return Principal(
-        account_id=credential.account_id,
-        arn=credential.arn,
-        kind=credential.kind,
-        access_key=credential.access_key,
-        user_id=credential.user_id,
-    )
 
 
 def _generic_error(request: HttpRequest, err: ServiceError, request_id: str) -> HttpResponse:
