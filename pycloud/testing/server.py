@@ -21,8 +21,15 @@ class PycloudServer:
     ``args`` are extra ``pycloud serve`` flags; by default state is ephemeral.
     """
 
-    def __init__(self, args: Sequence[str] = (), ephemeral: bool = True, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        args: Sequence[str] = (),
+        ephemeral: bool = True,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> None:
         self.args = list(args)
+        self.cwd = cwd
         if ephemeral and "--ephemeral" not in self.args and "--data-dir" not in self.args:
             self.args.append("--ephemeral")
         self.env = env
@@ -39,7 +46,7 @@ class PycloudServer:
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.process = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=self.cwd
         )
         found = threading.Event()
 

@@ -41,3 +41,10 @@ def test_sigterm_is_a_clean_exit():
     server = PycloudServer().start()
     server.client("sts").get_caller_identity()
     assert server.stop() == 0
+
+
+def test_default_data_dir_is_dot_pycloud_in_the_working_directory(tmp_path):
+    with PycloudServer(ephemeral=False, cwd=str(tmp_path)) as server:
+        assert server.admin("GET", "/_pycloud/health")["persistent"] is True
+        server.admin("POST", "/_pycloud/accounts", ACCOUNT)
+    assert (tmp_path / ".pycloud" / "state.db").is_file()
