@@ -22,6 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default warning")
     serve.add_argument("--default-account", help="account id of unknown/default keys (default 000000000000)")
     serve.add_argument("--config", help="TOML config file (settings and [[accounts]])")
+    serve.add_argument(
+        "--provider",
+        action="append",
+        metavar="SERVICE=MODULE:CLASS",
+        help="use your own provider class for a service (repeatable)",
+    )
 
     for name, text in (("status", "show a running server's health"), ("reset", "wipe a running server's state")):
         sub = commands.add_parser(name, help=text)
@@ -53,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             "strict": args.strict,
             "log_level": args.log_level,
             "default_account": args.default_account,
+            "providers": ",".join(args.provider) if args.provider else None,
         }
         try:
             settings = load_settings(args.config, overrides)

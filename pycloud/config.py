@@ -44,6 +44,8 @@ class Settings:
     idle_timeout: float = 75.0
     header_timeout: float = 30.0
     shutdown_grace: float = 10.0
+    providers: str = ""
+    """Provider overrides, ``SERVICE=MODULE:CLASS`` comma-separated (custom or stub providers)."""
     accounts: list[AccountSpec] = field(default_factory=list)
 
     @property
@@ -142,6 +144,13 @@ def load_settings(
             values[key] = _coerce(key, _SCALARS[key], value)
     settings = Settings(**values)
     validate_account_id(settings.default_account)
+    if settings.providers:
+        from pycloud.services.registry import parse_overrides
+
+        try:
+            parse_overrides(settings.providers)
+        except ValueError as exc:
+            raise ConfigError(f"providers: {exc}") from None
     if not 0 <= settings.port <= 65535:
         raise ConfigError(f"port must be 0-65535, got {settings.port}")
     return settings

@@ -17,7 +17,7 @@ from pycloud.gateway.dispatcher import Dispatcher
 from pycloud.gateway.server import HttpServer
 from pycloud.iam.credentials import CredentialStore
 from pycloud.services.base import ServiceRuntime
-from pycloud.services.registry import PROVIDERS
+from pycloud.services.registry import PROVIDERS, parse_overrides
 from pycloud.state.store import StateStore
 
 log = logging.getLogger("pycloud")
@@ -50,7 +50,7 @@ def build_app(settings: Settings) -> App:
         credentials.add_account(data["id"], data["access_key"], data["secret_key"], data.get("name", ""))
     runtime = ServiceRuntime(clock=process_clock, state=state, events=EventBus(), credentials=credentials, settings=settings)
     dispatcher = Dispatcher(runtime, settings)
-    dispatcher.admin = AdminApi(dispatcher, sorted(PROVIDERS))
+    dispatcher.admin = AdminApi(dispatcher, sorted(set(PROVIDERS) | set(parse_overrides(settings.providers))))
     return App(settings, runtime, dispatcher)
 
 

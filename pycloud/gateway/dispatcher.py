@@ -23,7 +23,7 @@ from pycloud.protocol.errors import ServiceError, internal_error
 from pycloud.protocol.message import HttpRequest, HttpResponse
 from pycloud.protocol.model import ServiceModel, load_service_model
 from pycloud.protocol.validate import validate_params
-from pycloud.services.registry import get_provider_class
+from pycloud.services.registry import get_provider_class, parse_overrides
 
 if TYPE_CHECKING:
     from pycloud.config import Settings
@@ -68,13 +68,14 @@ class Dispatcher:
         self._streaming: dict[tuple[str, str], bool] = {}
         self._methods: dict[tuple[str, str], Any] = {}
         self.admin = None  # set by the app: admin API handler for /_pycloud/ and /moto-api/
+        self._overrides = parse_overrides(settings.providers)
 
     # -- providers --
     def provider(self, service: str) -> Provider | None:
         """The live provider instance for a service, created on first use."""
         provider = self.providers.get(service)
         if provider is None:
-            cls = get_provider_class(service)
+            cls = get_provider_class(service, self._overrides)
             if cls is None:
                 return None
             provider = cls(self.runtime)

@@ -19,9 +19,25 @@ PROVIDERS: dict[str, str] = {
 }
 
 
-def get_provider_class(service: str) -> type[Provider] | None:
-    """The provider class for a botocore service name, or None when pycloud has none."""
-    target = PROVIDERS.get(service)
+def parse_overrides(spec: str) -> dict[str, str]:
+    """``"sqs=my.module:MySqs,s3=other:S3"`` → ``{"sqs": "my.module:MySqs", ...}``; ValueError if malformed."""
+    overrides: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        service, sep, target = item.partition("=")
+        module_name, colon, class_name = target.partition(":")
+        if not (sep and colon and service and module_name and class_name):
+            raise ValueError(f"provider override must look like SERVICE=MODULE:CLASS, got {item!r}")
+        overrides[service.strip()] = target.strip()
+    return overrides
+
+
+def get_provider_class(service: str, overrides: dict[str, str] | None = None) -> type[Provider] | None:
+    """The provider class for a botocore service name, or None when pycloud has none.
+
+    ``overrides`` (from the ``providers`` setting) replace or add implementations: users plug in
+    their own providers this way, and the test suite plugs in protocol stubs.
+    """
+    target = (overrides or {}).get(service) or PROVIDERS.get(service)
     if target is None:
         return None
     module_name, _, class_name = target.partition(":")
