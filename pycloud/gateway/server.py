@@ -152,7 +152,7 @@ class HttpConnection(asyncio.Protocol):
         self._writable.set()
         self._closing = False
         self._discarding = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0  # loop time after which an idle/slow connection is closed; 0: none
         self._in_flight = False
 
     # -- asyncio.Protocol --
@@ -162,12 +162,12 @@ class HttpConnection(asyncio.Protocol):
         if peer:
             self.remote_addr = str(peer[0])
         self.server.connections.add(self)
-        self._arm_timer(self.server.settings_header_timeout)
+        self._set_deadline(self.server.settings_header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
         self._closing = True
-        self._cancel_timer()
+        self._deadline = 0.0
         if self._current_body is not None and not self._current_body.complete:
             self._current_body.fail(ClientDisconnected())
         for _, body, _ in self._pending:
@@ -208,7 +208,7 @@ class HttpConnection(asyncio.Protocol):
         self._headers = {}
         self._header_bytes = 0
         if not self._in_flight:
-            self._arm_timer(self.server.settings_header_timeout)
+            self._set_deadline(self.server.settings_header_timeout)
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -274,30 +274,23 @@ class HttpConnection(asyncio.Protocol):
         if self.transport is not None and not self._closing:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
-    # -- timers --
-    def _arm_timer(self, seconds: float) -> None:
-        self._cancel_timer()
-        if seconds > 0:
-            self._timer = self.loop.call_later(seconds, self._on_timeout)
+    # -- timeouts: one deadline per connection, checked by the server's sweeper (no per-request timers) --
+    def _set_deadline(self, seconds: float) -> None:
+        self._deadline = self.loop.time() + seconds if seconds > 0 else 0.0
 
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _on_timeout(self) -> None:
-        self._timer = None
-        if self._in_flight or self._pending:
-            return
-        if self.transport is not None:
-            self.transport.close()
+    def expire(self, now: float) -> None:
+        """Close the connection if its idle/header deadline has passed and nothing is in flight."""
+        if self._deadline and now >= self._deadline and not self._in_flight and not self._pending:
+            self._deadline = 0.0
+            if self.transport is not None:
+                self.transport.close()
 
     # -- request processing --
     async def _run(self) -> None:
         while self._pending and not self._closing:
             request, body, keep_alive = self._pending.popleft()
             self._in_flight = True
-            self._cancel_timer()
+            self._deadline = 0.0
             if len(self._pending) <= 16:
                 self.resume_reading()
             try:
@@ -325,7 +318,7 @@ class HttpConnection(asyncio.Protocol):
                 self._close()
                 return
         if not self._closing:
-            self._arm_timer(self.server.idle_timeout)
+            self._set_deadline(self.server.idle_timeout)
 
     async def _write_response(self, request: HttpRequest, response: HttpResponse, keep_alive: bool) -> None:
         transport = self.transport
@@ -400,7 +393,7 @@ class HttpConnection(asyncio.Protocol):
         """
         self._closing = True
         self._discarding = True
-        self._cancel_timer()
+        self._deadline = 0.0
         transport = self.transport
         if transport is None or transport.is_closing():
             return
@@ -417,7 +410,7 @@ class HttpConnection(asyncio.Protocol):
 
     def _close(self) -> None:
         self._closing = True
-        self._cancel_timer()
+        self._deadline = 0.0
         if self.transport is not None:
             self.transport.close()
 
@@ -454,6 +447,7 @@ class HttpServer:
         self.shutting_down = False
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._server: asyncio.base_events.Server | None = None
+        self._sweeper: asyncio.Task | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Bind and listen; returns the bound port (useful with port 0)."""
@@ -461,11 +455,26 @@ class HttpServer:
         self._server = await self.loop.create_server(
             lambda: HttpConnection(self), host, port, reuse_address=True, backlog=1024
         )
+        self._sweeper = self.loop.create_task(self._sweep())
         return self._server.sockets[0].getsockname()[1]
+
+    async def _sweep(self) -> None:
+        """Close connections past their idle or header deadline (checked a few times per timeout)."""
+        timeouts = [t for t in (self.idle_timeout, self.settings_header_timeout) if t > 0]
+        if not timeouts:
+            return
+        interval = min(1.0, min(timeouts) / 4)
+        while True:
+            await asyncio.sleep(interval)
+            now = self.loop.time()
+            for conn in list(self.connections):
+                conn.expire(now)
 
     async def shutdown(self, grace: float) -> None:
         """Stop accepting, let in-flight requests finish (up to ``grace`` s), close the rest."""
         self.shutting_down = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._server is not None:
             self._server.close()
         deadline = self.loop.time() + grace
