@@ -359,9 +359,6 @@ class PayloadVerifier:
             )
 
 
-ANONYMOUS = AuthResult(anonymous=True)
-
-
 # --- authentication --------------------------------------------------------------------------
 
 

@@ -58,7 +58,7 @@ def parse_query(raw: str) -> dict[str, list[str]]:
 class RequestBody(BodyStream):
     """The streaming body of one request, fed by the connection and read by the handler."""
 
-    __slots__ = ("_conn", "_chunks", "_buffered", "_complete", "_waiter", "_error", "consumed", "_expect_continue")
+    __slots__ = ("_conn", "_chunks", "_buffered", "_complete", "_waiter", "_error", "_expect_continue")
 
     def __init__(self, conn: HttpConnection, expect_continue: bool) -> None:
         self._conn = conn
@@ -67,7 +67,6 @@ class RequestBody(BodyStream):
         self._complete = False
         self._waiter: asyncio.Future | None = None
         self._error: Exception | None = None
-        self.consumed = False
         self._expect_continue = expect_continue
 
     # -- producer side (the connection) --
@@ -99,7 +98,6 @@ class RequestBody(BodyStream):
             self._conn.send_continue()
         while not self._chunks:
             if self._complete:
-                self.consumed = True
                 return b""
             if self._error is not None:
                 raise self._error
@@ -120,7 +118,6 @@ class RequestBody(BodyStream):
             data = b"".join(self._chunks) if len(self._chunks) != 1 else self._chunks[0]
             self._chunks.clear()
             self._buffered = 0
-            self.consumed = True
             if limit is not None and len(data) > limit:
                 raise ValueError("body exceeds limit")
             self._conn.resume_reading()

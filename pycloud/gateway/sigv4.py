@@ -38,11 +38,6 @@ def sha256_hex(data: bytes) -> str:
     return _sha256(data).hexdigest()
 
 
-def uri_encode(value: str, *, keep_slash: bool = False) -> str:
-    """URI-encode ``value`` the SigV4 way (RFC 3986 unreserved kept, UTF-8, upper-case hex)."""
-    return quote(value, safe="/~" if keep_slash else "~")
-
-
 # --- canonical URI ---------------------------------------------------------------------------
 
 
@@ -197,11 +192,6 @@ def sign(key: bytes, text: str) -> str:
 def signatures_equal(expected: str, provided: str) -> bool:
     """Constant-time comparison of two hex signatures."""
     return _compare(expected.encode("ascii", "replace"), provided.encode("ascii", "replace"))
-
-
-def chunk_string_to_sign(amz_date: str, scope: str, previous_signature: str, chunk_sha256: str) -> str:
-    """String to sign for one aws-chunked payload chunk."""
-    return f"{CHUNK_ALGORITHM}\n{amz_date}\n{scope}\n{previous_signature}\n{EMPTY_SHA256}\n{chunk_sha256}"
 
 
 def canonical_trailers(trailers: dict[str, str]) -> str:

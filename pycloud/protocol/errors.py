@@ -32,11 +32,6 @@ class ServiceError(Exception):
         self.headers = headers or {}
 
 
-def validation_error(message: str) -> ServiceError:
-    """The generic input validation error most non-S3 services answer with."""
-    return ServiceError("ValidationException", message, 400)
-
-
 def serialization_error(message: str) -> ServiceError:
     """A request body that cannot be decoded in the operation's protocol."""
     return ServiceError("SerializationException", message, 400)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 
 class BodyStream:
@@ -81,5 +80,3 @@ class HttpResponse:
                 return v
         return None
 
-
-Params = dict[str, Any]
