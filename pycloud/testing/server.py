@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import threading
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,6 +71,8 @@ class PycloudServer:
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         """Call the admin API (``/_pycloud/...``) and return its JSON answer."""
+        import urllib.request  # lazily: the plugin loads in every pytest run where pycloud is installed
+
         data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
         request = urllib.request.Request(self.endpoint + path, method=method, data=data)
         with urllib.request.urlopen(request, timeout=30) as response:
