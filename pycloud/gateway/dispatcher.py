@@ -266,7 +266,8 @@ def _unknown_operation(route: Route) -> ServiceError:
 
 
 def _generic_error(request: HttpRequest, err: ServiceError, request_id: str) -> HttpResponse:
-    """An error for a request we could not route: JSON for JSON-ish clients, S3-style XML otherwise."""
+    """An error for a request we could not route: JSON for JSON clients, query-style XML for form
+    posts, S3-style XML otherwise."""
     from xml.sax.saxutils import escape
 
     if "x-amz-target" in request.headers or "json" in request.headers.get("content-type", ""):
@@ -279,6 +280,15 @@ def _generic_error(request: HttpRequest, err: ServiceError, request_id: str) -> 
             ("x-amzn-ErrorType", err.code),
         ]
         return HttpResponse(err.status, headers, body)
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        # A query-protocol client reads <ErrorResponse><Error>...</Error></ErrorResponse>.
+        fault = "Sender" if err.sender_fault else "Receiver"
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>{fault}</Type>'
+            f"<Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        return HttpResponse(err.status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body)
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(err.code)}</Code>'
         f"<Message>{escape(err.message)}</Message><RequestId>{request_id}</RequestId></Error>"

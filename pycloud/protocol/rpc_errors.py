@@ -73,21 +73,23 @@ def describe_error(service: ServiceModel, error: ServiceError) -> ErrorNames:
     """
     found = _find_shape(service, error.code)
     if found is None:
-        return ErrorNames(error.code, error.code, error.status, error.sender_fault, None)
-    shape_name, shape = found
-    info = shape.get("error") or {}
-    status = int(info.get("httpStatusCode") or error.status)
-    if "senderFault" in info:
-        sender_fault = bool(info["senderFault"])
+        names = ErrorNames(error.code, error.code, error.status, error.sender_fault, None)
     else:
-        sender_fault = error.sender_fault and status < 500
-    return ErrorNames(
-        shape_name=shape_name,
-        query_code=info.get("code") or shape_name,
-        status=status,
-        sender_fault=sender_fault,
-        shape=shape,
-    )
+        shape_name, shape = found
+        info = shape.get("error") or {}
+        status = int(info.get("httpStatusCode") or error.status)
+        if "senderFault" in info:
+            sender_fault = bool(info["senderFault"])
+        else:
+            sender_fault = error.sender_fault and status < 500
+        names = ErrorNames(shape_name, info.get("code") or shape_name, status, sender_fault, shape)
+    # A provider can name the legacy query code the model no longer carries (SQS's
+    # ``AWS.SimpleQueueService.NonExistentQueue``) the way AWS's JSON answers do: in the header.
+    override = error.headers.get("x-amzn-query-error")
+    if override:
+        code, _, fault = override.partition(";")
+        names = ErrorNames(names.shape_name, code, names.status, fault != "Receiver", names.shape)
+    return names
 
 
 def json_type(service: ServiceModel, shape_name: str) -> str:

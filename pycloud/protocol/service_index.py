@@ -1,7 +1,8 @@
 """Which botocore service a request is for, without loading every service model.
 
 ``service_index.json`` (shipped with the package) holds each service's routing metadata:
-signing name, endpoint prefix, JSON target prefix and protocols. Regenerate it after a botocore
+signing name, endpoint prefix, JSON target prefix and the protocols its clients may speak (a
+query-compatible JSON service such as SQS also lists ``query``). Regenerate it after a botocore
 upgrade with ``python -m pycloud.protocol.service_index``.
 """
 
@@ -51,10 +52,14 @@ def _generate() -> dict[str, dict[str, Any]]:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as fh:
             meta = json.load(fh)["metadata"]
+        protocols = list(meta.get("protocols") or [meta["protocol"]])
+        if "awsQueryCompatible" in meta and "query" not in protocols:
+            # Services that moved from query to JSON (SQS) still answer query clients (older SDKs).
+            protocols.append("query")
         entry: dict[str, Any] = {
             "signing": meta.get("signingName") or meta["endpointPrefix"],
             "prefix": meta["endpointPrefix"],
-            "protocols": meta.get("protocols") or [meta["protocol"]],
+            "protocols": protocols,
         }
         if meta.get("targetPrefix"):
             entry["target"] = meta["targetPrefix"]

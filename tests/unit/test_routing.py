@@ -118,3 +118,17 @@ def test_unroutable_requests_get_aws_errors(request_args, code):
     with pytest.raises(ServiceError) as info:
         Router().route(_request(**request_args))
     assert info.value.code == code
+
+
+def test_query_compatible_json_service_answers_query_clients():
+    """SQS's model speaks JSON, but it is query-compatible: a form POST is routed as query."""
+    request = _request(
+        headers={"authorization": _auth("sqs"), "content-type": "application/x-www-form-urlencoded"},
+        body=b"Action=ListQueues&Version=2012-11-05",
+    )
+    route = Router().route(request)
+    assert (route.service, route.protocol, route.needs_body) == ("sqs", "query", True)
+    json_route = Router().route(
+        _request(headers={"authorization": _auth("sqs"), "x-amz-target": "AmazonSQS.ListQueues"})
+    )
+    assert (json_route.service, json_route.protocol, json_route.operation) == ("sqs", "json", "ListQueues")
