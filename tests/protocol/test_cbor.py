@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 import cbor2
 import pytest
+from botocore_roundtrip import Roundtrip, strip_metadata
 
 from pycloud.protocol.cbor_rpc import CborProtocol
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.message import HttpRequest
-from tests.protocol.botocore_roundtrip import Roundtrip, strip_metadata
 
 PROTO = CborProtocol()
 T_SEC = datetime(2024, 7, 8, 9, 10, 11, tzinfo=UTC)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from botocore_roundtrip import Roundtrip, strip_metadata
 
 from pycloud.protocol.ec2 import Ec2Protocol
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.message import HttpRequest
-from tests.protocol.botocore_roundtrip import Roundtrip, strip_metadata
 
 PROTO = Ec2Protocol()
 T0 = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)

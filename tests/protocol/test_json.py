@@ -8,11 +8,11 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
+from botocore_roundtrip import Roundtrip, strip_metadata
 
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.json_rpc import JsonProtocol
 from pycloud.protocol.message import HttpRequest
-from tests.protocol.botocore_roundtrip import Roundtrip, strip_metadata
 
 PROTO = JsonProtocol()
 T0 = datetime(2024, 3, 4, 5, 6, 7, 250000, tzinfo=UTC)

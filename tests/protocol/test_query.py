@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from botocore_roundtrip import Roundtrip, strip_metadata
 
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.message import HttpRequest
 from pycloud.protocol.query import QueryProtocol
-from tests.protocol.botocore_roundtrip import Roundtrip, strip_metadata
 
 PROTO = QueryProtocol()
 T0 = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)

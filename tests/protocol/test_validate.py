@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from botocore_roundtrip import Roundtrip
 
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.model import load_service_model
 from pycloud.protocol.validate import validate_params
-from tests.protocol.botocore_roundtrip import Roundtrip
 
 
 def _error(service: str, operation: str, params: dict, protocol: str | None = None) -> ServiceError:
