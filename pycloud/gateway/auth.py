@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from pycloud.gateway import sigv4
 from pycloud.gateway.chunked import AwsChunkedDecoder
-from pycloud.iam.credentials import Credential, CredentialStore, root_arn
+from pycloud.iam.arn import root_arn
+from pycloud.iam.credentials import Credential, CredentialStore
 from pycloud.protocol.errors import ServiceError
 
 if TYPE_CHECKING:

@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pycloud.iam.arn import root_arn
+
 
 @dataclass(frozen=True)
 class Credential:
@@ -35,10 +37,6 @@ class Account:
     id: str
     name: str = ""
     access_keys: list[str] = field(default_factory=list)
-
-
-def root_arn(account_id: str) -> str:
-    return f"arn:aws:iam::{account_id}:root"
 
 
 class CredentialStore:
