@@ -1,15 +1,36 @@
-"""S3 operations: ListBuckets so far (buckets themselves come with the S3 data plane)."""
+"""S3 operations on buckets and their configurations; one method per operation.
+
+Rules live in the resource-family modules (``buckets``, ``acl``, ``lifecycle``, ``cors``...); this
+class finds the bucket, calls them and persists the result. Objects arrive with the native store.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from pycloud.context import RequestContext
 from pycloud.protocol.errors import ServiceError
 from pycloud.services.base import Provider, ServiceRuntime
 from pycloud.services.pagination import decode_token, next_token, paginate
-from pycloud.services.s3.models import Bucket, canonical_user_id
-from pycloud.state.table import RecordTable
+from pycloud.services.s3 import (
+    access_controls,
+    acl,
+    bucket_logging,
+    buckets,
+    cors,
+    encryption,
+    errors,
+    lifecycle,
+    notification,
+    payment,
+    policy,
+    tagging,
+    versioning,
+    website,
+)
+from pycloud.services.s3.models import Bucket, BucketTable, canonical_user_id
 
 MAX_BUCKETS = 10_000
 """The largest page S3 returns, and its page size when paginating without ``max-buckets``."""
@@ -27,16 +48,18 @@ def _bad_token() -> ServiceError:
 
 
 class S3Provider(Provider):
-    """Amazon Simple Storage Service."""
+    """Amazon Simple Storage Service (control plane: buckets and bucket configurations)."""
 
     service = "s3"
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         super().__init__(runtime)
-        self.buckets: RecordTable[Bucket] = RecordTable(runtime.state, self.service, "bucket", Bucket)
+        self.buckets = BucketTable(runtime.state, self.service)
 
     def reset(self) -> None:
         self.buckets.clear()
+
+    # -- helpers --------------------------------------------------------------------------------
 
     def owner(self, account_id: str) -> dict[str, str]:
         """The ``Owner`` element for an account's resources."""
@@ -45,6 +68,112 @@ class S3Provider(Provider):
             "DisplayName": (account.name if account and account.name else account_id),
             "ID": canonical_user_id(account_id),
         }
+
+    def _display_name(self, canonical_id: str) -> str | None:
+        """The display name of the known account with this canonical user id, or None."""
+        for account_id in list(self.runtime.credentials.accounts):
+            if canonical_user_id(account_id) == canonical_id:
+                return self.owner(account_id)["DisplayName"]
+        return None
+
+    def _bucket(self, ctx: RequestContext, params: dict[str, Any]) -> Bucket:
+        return buckets.owned_bucket(self.buckets, ctx, params)
+
+    def _save(self, bucket: Bucket) -> None:
+        self.buckets.put(bucket.account_id, bucket.region, bucket.name, bucket)
+
+    def _set(
+        self, ctx: RequestContext, params: dict[str, Any], key: str, build: Callable[[], Any] | None
+    ) -> dict[str, Any]:
+        """Store one configuration of the request's bucket (``build`` validates the request and
+        makes its stored form, once the bucket is known); None removes it."""
+        bucket = self._bucket(ctx, params)
+        self._save(bucket.with_config(key, build() if build is not None else None))
+        return {}
+
+    def _config(self, ctx: RequestContext, params: dict[str, Any], key: str, missing: tuple[str, str]) -> Any:
+        """One stored configuration, or the configuration's 404 when it is not set."""
+        bucket = self._bucket(ctx, params)
+        value = bucket.configs.get(key)
+        if value is None:
+            raise errors.not_found(missing[0], missing[1], bucket.name)
+        return value
+
+    def _bucket_is_empty(self, bucket: Bucket) -> bool:
+        """Whether the bucket holds no objects, versions or multipart uploads.
+
+        Placeholder: objects arrive with the native object store, which will answer this; until
+        then every bucket is empty and DeleteBucket never answers ``BucketNotEmpty``.
+        """
+        return True
+
+    # -- buckets --------------------------------------------------------------------------------
+
+    def create_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Create a bucket: name rules, location constraint, global name uniqueness, ACL/ownership."""
+        name = params["Bucket"]
+        buckets.validate_bucket_name(name)
+        configuration = params.get("CreateBucketConfiguration")
+        region = buckets.bucket_region(ctx.region, configuration)
+        owner = self.owner(ctx.account_id)
+        grants = acl.request_grants(params, owner, self._display_name, allow_body=False)
+        existing = self.buckets.locate(name)
+        if existing is not None:
+            if existing.account_id != ctx.account_id:
+                raise errors.bucket_already_exists(name)
+            if not (existing.region == region == ctx.region == buckets.US_EAST_1):
+                raise errors.bucket_already_owned_by_you(name)
+            # North Virginia answers 200 for a re-create by the owner and resets the bucket's ACL.
+            self._save(dataclasses.replace(existing, acl=grants or acl.canned_grants("private", owner)))
+            return {"Location": f"/{name}", "BucketArn": existing.arn}
+        ownership = access_controls.ownership_value(params.get("ObjectOwnership"))
+        grants = grants or acl.canned_grants("private", owner)
+        if ownership == access_controls.ENFORCED and not acl.only_owner_full_control(grants, owner):
+            raise errors.acl_with_object_ownership()
+        tags = (configuration or {}).get("Tags")
+        configs: dict[str, Any] = {
+            "ownership": [{"ObjectOwnership": ownership}],
+            "public_access_block": access_controls.default_public_access_block(),
+            "encryption": encryption.default_encryption(),
+        }
+        if tags:
+            configs["tags"] = tagging.validate_tag_set({"TagSet": tags})
+        lock = bool(params.get("ObjectLockEnabledForBucket"))
+        bucket = Bucket(
+            name,
+            ctx.account_id,
+            region,
+            ctx.now,
+            object_lock_enabled=lock,
+            versioning="Enabled" if lock else "",
+            acl=grants,
+            configs=configs,
+        )
+        self._save(bucket)
+        location = f"/{name}" if region == buckets.US_EAST_1 else f"http://{name}.s3.{region}.amazonaws.com/"
+        return {"Location": location, "BucketArn": bucket.arn}
+
+    def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """200 with the bucket's region; 404/403 (bodiless) otherwise, the region header on 403."""
+        found = self.buckets.locate(params.get("Bucket") or "")
+        try:
+            bucket = self._bucket(ctx, params)
+        except ServiceError as err:
+            if found is not None:
+                err.headers["x-amz-bucket-region"] = found.region
+            raise
+        return {"BucketRegion": bucket.region, "AccessPointAlias": False, "BucketArn": bucket.arn}
+
+    def get_bucket_location(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"LocationConstraint": buckets.location_constraint(self._bucket(ctx, params))}
+
+    def delete_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Delete the bucket and every configuration it holds."""
+        bucket = self._bucket(ctx, params)
+        if not self._bucket_is_empty(bucket):
+            raise errors.bucket_not_empty(bucket.name)
+        self.buckets.delete(bucket.account_id, bucket.region, bucket.name)
+        return {}
 
     def list_buckets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """The caller's buckets in name order, optionally by prefix/region and paginated."""
@@ -61,15 +190,15 @@ class S3Provider(Provider):
         region = params.get("BucketRegion")
         after = decode_token(token, _TOKEN_SCOPE, _bad_token) if token else None
 
-        buckets = [
+        found = [
             b
             for b in self.buckets.values(ctx.account_id)
             if (not prefix or b.name.startswith(prefix)) and (not region or b.region == region)
         ]
         # Without any pagination parameter S3 answers every bucket at once (the legacy form).
         paginated = any(p is not None for p in (max_buckets, token, prefix, region))
-        limit = (max_buckets or MAX_BUCKETS) if paginated else max(len(buckets), 1)
-        page = paginate(buckets, lambda b: b.name, after, limit)
+        limit = (max_buckets or MAX_BUCKETS) if paginated else max(len(found), 1)
+        page = paginate(found, lambda b: b.name, after, limit)
 
         result: dict[str, Any] = {
             "Buckets": [
@@ -84,3 +213,206 @@ class S3Provider(Provider):
         if prefix is not None:
             result["Prefix"] = prefix
         return result
+
+    # -- ACL and ownership ----------------------------------------------------------------------
+
+    def _acls_enforced(self, bucket: Bucket) -> bool:
+        rules = bucket.configs.get("ownership") or []
+        return any(rule.get("ObjectOwnership") == access_controls.ENFORCED for rule in rules)
+
+    def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Replace the ACL (canned, grant headers or AccessControlPolicy); refused while ACLs are disabled."""
+        bucket = self._bucket(ctx, params)
+        owner = self.owner(bucket.account_id)
+        grants = acl.request_grants(params, owner, self._display_name, allow_body=True)
+        if grants is None:
+            raise ServiceError(
+                "MissingSecurityHeader",
+                "Your request was missing a required header",
+                400,
+                fields={"MissingHeaderName": "x-amz-acl"},
+            )
+        if self._acls_enforced(bucket) and not acl.only_owner_full_control(grants, owner):
+            raise errors.acl_not_supported()
+        self._save(dataclasses.replace(bucket, acl=grants))
+        return {}
+
+    def get_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        return {"Owner": self.owner(bucket.account_id), "Grants": bucket.acl}
+
+    def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Set Object Ownership; BucketOwnerEnforced needs an ACL that grants only the owner."""
+        bucket = self._bucket(ctx, params)
+        rules = access_controls.validate_ownership(params.get("OwnershipControls"))
+        owner = self.owner(bucket.account_id)
+        if rules[0]["ObjectOwnership"] == access_controls.ENFORCED and not acl.only_owner_full_control(
+            bucket.acl, owner
+        ):
+            raise errors.acl_with_object_ownership()
+        self._save(bucket.with_config("ownership", rules))
+        return {}
+
+    def get_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"OwnershipControls": {"Rules": self._config(ctx, params, "ownership", errors.NO_OWNERSHIP)}}
+
+    def delete_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "ownership", None)
+
+    def put_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(
+            ctx,
+            params,
+            "public_access_block",
+            lambda: access_controls.validate_public_access_block(params.get("PublicAccessBlockConfiguration")),
+        )
+
+    def get_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        config = self._config(ctx, params, "public_access_block", errors.NO_PUBLIC_ACCESS_BLOCK)
+        return {"PublicAccessBlockConfiguration": config}
+
+    def delete_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "public_access_block", None)
+
+    # -- policy ---------------------------------------------------------------------------------
+
+    def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Store a policy after a syntactic check (the policy engine evaluates it)."""
+        bucket = self._bucket(ctx, params)
+        self._save(bucket.with_config("policy", policy.validate_policy(params.get("Policy"))))
+        return {}
+
+    def get_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"Policy": self._config(ctx, params, "policy", errors.NO_POLICY)}
+
+    def delete_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "policy", None)
+
+    # -- tagging, versioning, object lock -------------------------------------------------------
+
+    def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        self._save(bucket.with_config("tags", tagging.validate_tag_set(params.get("Tagging"))))
+        return {}
+
+    def get_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        tags = self._config(ctx, params, "tags", errors.NO_TAG_SET)
+        if not tags:
+            raise errors.not_found(*errors.NO_TAG_SET, params["Bucket"])
+        return {"TagSet": tags}
+
+    def delete_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "tags", None)
+
+    def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        self._save(versioning.apply_versioning(bucket, params.get("VersioningConfiguration"), params.get("MFA")))
+        return {}
+
+    def get_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return versioning.versioning_output(self._bucket(ctx, params))
+
+    def put_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        self._save(versioning.apply_object_lock(bucket, params.get("ObjectLockConfiguration")))
+        return {}
+
+    def get_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        if not bucket.object_lock_enabled:
+            raise errors.not_found(*errors.NO_OBJECT_LOCK, bucket.name)
+        return versioning.object_lock_output(bucket)
+
+    # -- encryption -----------------------------------------------------------------------------
+
+    def put_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(
+            ctx,
+            params,
+            "encryption",
+            lambda: encryption.validate_encryption(params.get("ServerSideEncryptionConfiguration")),
+        )
+
+    def get_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        rules = self._config(ctx, params, "encryption", errors.NO_ENCRYPTION)
+        return {"ServerSideEncryptionConfiguration": {"Rules": rules}}
+
+    def delete_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Deleting default encryption puts the bucket back on SSE-S3 (every bucket is encrypted)."""
+        return self._set(ctx, params, "encryption", encryption.default_encryption)
+
+    # -- CORS, website --------------------------------------------------------------------------
+
+    def put_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "cors", lambda: cors.validate_cors(params.get("CORSConfiguration")))
+
+    def get_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"CORSRules": self._config(ctx, params, "cors", errors.NO_CORS)}
+
+    def delete_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "cors", None)
+
+    def put_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "website", lambda: website.validate_website(params.get("WebsiteConfiguration")))
+
+    def get_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._config(ctx, params, "website", errors.NO_WEBSITE))
+
+    def delete_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "website", None)
+
+    # -- lifecycle, notification, logging -------------------------------------------------------
+
+    def put_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        min_size = lifecycle.validate_min_size(params.get("TransitionDefaultMinimumObjectSize"))
+        rules = lifecycle.validate_lifecycle(params.get("LifecycleConfiguration"))
+        self._save(bucket.with_config("lifecycle", {"Rules": rules, "MinimumObjectSize": min_size}))
+        return {"TransitionDefaultMinimumObjectSize": min_size}
+
+    def get_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        stored = self._config(ctx, params, "lifecycle", errors.NO_LIFECYCLE)
+        return {"Rules": stored["Rules"], "TransitionDefaultMinimumObjectSize": stored["MinimumObjectSize"]}
+
+    def delete_bucket_lifecycle(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(ctx, params, "lifecycle", None)
+
+    def put_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Store notification destinations (destination existence is not checked yet)."""
+        config = params.get("NotificationConfiguration")
+        return self._set(ctx, params, "notification", lambda: notification.validate_notification(config) or None)
+
+    def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._bucket(ctx, params).configs.get("notification") or {})
+
+    def put_bucket_logging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        status = params.get("BucketLoggingStatus")
+        target_name = ((status or {}).get("LoggingEnabled") or {}).get("TargetBucket") or ""
+        enabled = bucket_logging.validate_logging(bucket, status, self.buckets.locate(target_name))
+        self._save(bucket.with_config("logging", enabled))
+        return {}
+
+    def get_bucket_logging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        enabled = self._bucket(ctx, params).configs.get("logging")
+        return {"LoggingEnabled": enabled} if enabled else {}
+
+    # -- request payment, accelerate ------------------------------------------------------------
+
+    def put_bucket_request_payment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._set(
+            ctx, params, "request_payment", lambda: payment.validate_payer(params.get("RequestPaymentConfiguration"))
+        )
+
+    def get_bucket_request_payment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"Payer": self._bucket(ctx, params).configs.get("request_payment") or "BucketOwner"}
+
+    def put_bucket_accelerate_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self._bucket(ctx, params)
+        status = payment.validate_accelerate(bucket.name, params.get("AccelerateConfiguration"))
+        self._save(bucket.with_config("accelerate", status))
+        return {}
+
+    def get_bucket_accelerate_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        status = self._bucket(ctx, params).configs.get("accelerate")
+        return {"Status": status} if status else {}
