@@ -12,6 +12,7 @@
 
 #include "common/cpu_features.h"
 #include "common/hasher.h"
+#include "objstore/objstore_py.h"
 #include "pyutil.h"
 
 namespace pycloud {
@@ -149,4 +150,5 @@ void RegisterCommon(py::module_& m) {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "pycloud native core: checksums and data planes, GIL released for bulk work.";
   pycloud::RegisterCommon(m);
+  pycloud::RegisterObjstore(m);
 }
