@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default warning")
     serve.add_argument("--default-account", help="account id of unknown/default keys (default 000000000000)")
     serve.add_argument("--config", help="TOML config file (settings and [[accounts]])")
+    serve.add_argument("--fsync", choices=["always", "batch", "never"], help="object durability (default batch)")
     serve.add_argument(
         "--provider",
         action="append",
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             "strict": args.strict,
             "log_level": args.log_level,
             "default_account": args.default_account,
+            "fsync": args.fsync,
             "providers": ",".join(args.provider) if args.provider else None,
         }
         try:

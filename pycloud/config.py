@@ -44,6 +44,10 @@ class Settings:
     idle_timeout: float = 75.0
     header_timeout: float = 30.0
     shutdown_grace: float = 10.0
+    fsync: str = "batch"
+    """Object store durability: ``always`` (fsync before acknowledging), ``batch`` (acknowledged
+    writes survive a crash of pycloud and reach disk within 50 ms), ``never`` (survive a pycloud
+    crash, not an OS crash)."""
     providers: str = ""
     """Provider overrides, ``SERVICE=MODULE:CLASS`` comma-separated (custom or stub providers)."""
     accounts: list[AccountSpec] = field(default_factory=list)
@@ -151,6 +155,8 @@ def load_settings(
             parse_overrides(settings.providers)
         except ValueError as exc:
             raise ConfigError(f"providers: {exc}") from None
+    if settings.fsync not in ("always", "batch", "never"):
+        raise ConfigError(f"fsync must be always, batch or never, got {settings.fsync!r}")
     if not 0 <= settings.port <= 65535:
         raise ConfigError(f"port must be 0-65535, got {settings.port}")
     return settings

@@ -142,3 +142,68 @@ NO_OBJECT_LOCK = ("ObjectLockConfigurationNotFoundError", "Object Lock configura
 def access_denied_mfa() -> ServiceError:
     """Changing MFA Delete without the ``x-amz-mfa`` header."""
     return ServiceError("AccessDenied", "Mfa Authentication must be used for this request", 403)
+
+
+# -- objects -------------------------------------------------------------------------------------
+
+
+def no_such_key(key: str) -> ServiceError:
+    return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
+
+
+def no_such_version(key: str, version_id: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchVersion",
+        "The specified version does not exist.",
+        404,
+        fields={"Key": key, "VersionId": version_id},
+    )
+
+
+def no_such_upload(upload_id: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+        "aborted or completed.",
+        404,
+        fields={"UploadId": upload_id},
+    )
+
+
+def invalid_part() -> ServiceError:
+    return ServiceError(
+        "InvalidPart",
+        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
+        "specified entity tag may not match the part's entity tag.",
+        400,
+    )
+
+
+def invalid_part_order() -> ServiceError:
+    return ServiceError("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400)
+
+
+def entity_too_small() -> ServiceError:
+    return ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", 400)
+
+
+def invalid_part_number() -> ServiceError:
+    return ServiceError(
+        "InvalidArgument",
+        "Part number must be an integer between 1 and 10000, inclusive",
+        400,
+        fields={"ArgumentName": "partNumber"},
+    )
+
+
+def key_too_long() -> ServiceError:
+    return ServiceError("KeyTooLongError", "Your key is too long", 400)
+
+
+def method_not_allowed_on_delete_marker() -> ServiceError:
+    return ServiceError(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+        405,
+        fields={"Method": "GET", "ResourceType": "DeleteMarker"},
+    )

@@ -1,7 +1,9 @@
-"""S3 operations on buckets and their configurations; one method per operation.
+"""S3: one method per operation.
 
-Rules live in the resource-family modules (``buckets``, ``acl``, ``lifecycle``, ``cors``...); this
-class finds the bucket, calls them and persists the result. Objects arrive with the native store.
+Bucket operations and configurations are methods of this class; their rules live in the
+resource-family modules (``buckets``, ``acl``, ``lifecycle``, ``cors``...). Object operations come
+from mixins by family (``objects``, ``listing``, ``multipart``) working on the native object store
+(``datastore``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ from pycloud.services.s3 import (
     versioning,
     website,
 )
+from pycloud.services.s3.datastore import S3DataStore
+from pycloud.services.s3.listing import ListingOperations
 from pycloud.services.s3.models import Bucket, BucketTable, canonical_user_id
+from pycloud.services.s3.multipart import MultipartOperations
+from pycloud.services.s3.objects import ObjectOperations
 
 MAX_BUCKETS = 10_000
 """The largest page S3 returns, and its page size when paginating without ``max-buckets``."""
@@ -47,17 +53,22 @@ def _bad_token() -> ServiceError:
     )
 
 
-class S3Provider(Provider):
-    """Amazon Simple Storage Service (control plane: buckets and bucket configurations)."""
+class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provider):
+    """Amazon Simple Storage Service."""
 
     service = "s3"
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         super().__init__(runtime)
         self.buckets = BucketTable(runtime.state, self.service)
+        settings = runtime.settings
+        self.data = S3DataStore(
+            settings.data_path if settings is not None else None, settings.fsync if settings is not None else "batch"
+        )
 
     def reset(self) -> None:
         self.buckets.clear()
+        self.data.wipe()
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -100,12 +111,8 @@ class S3Provider(Provider):
         return value
 
     def _bucket_is_empty(self, bucket: Bucket) -> bool:
-        """Whether the bucket holds no objects, versions or multipart uploads.
-
-        Placeholder: objects arrive with the native object store, which will answer this; until
-        then every bucket is empty and DeleteBucket never answers ``BucketNotEmpty``.
-        """
-        return True
+        """Whether the bucket holds no objects, versions, delete markers or multipart uploads."""
+        return self.data.is_empty(bucket.name)
 
     # -- buckets --------------------------------------------------------------------------------
 
@@ -150,6 +157,7 @@ class S3Provider(Provider):
             configs=configs,
         )
         self._save(bucket)
+        self.data.ensure_bucket(name)
         location = f"/{name}" if region == buckets.US_EAST_1 else f"http://{name}.s3.{region}.amazonaws.com/"
         return {"Location": location, "BucketArn": bucket.arn}
 
@@ -173,6 +181,7 @@ class S3Provider(Provider):
         if not self._bucket_is_empty(bucket):
             raise errors.bucket_not_empty(bucket.name)
         self.buckets.delete(bucket.account_id, bucket.region, bucket.name)
+        self.data.drop_bucket(bucket.name)
         return {}
 
     def list_buckets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

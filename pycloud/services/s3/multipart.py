@@ -1,0 +1,7 @@
+"""S3 multipart uploads over the native store (parts streamed to disk, completion without copying)."""
+
+from __future__ import annotations
+
+
+class MultipartOperations:
+    """Mixin of S3Provider: multipart upload operations."""
