@@ -29,6 +29,9 @@ from pycloud.protocol.xml_util import (
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 CONTENT_TYPE = "application/xml"
 
+HTTP_STATUS_KEY = "__http_status__"
+"""Output-dict member (never in a model) overriding the success status of a rest-xml answer."""
+
 # S3 response documents whose root element name the botocore model does not carry.
 _S3_ROOTS = {
     "CompleteMultipartUpload": "CompleteMultipartUploadResult",
@@ -187,6 +190,14 @@ class RestXmlProtocol(RestProtocol):
         if _is_s3(service):
             return [("x-amz-request-id", request_id), ("x-amz-id-2", host_id(request_id))]
         return [("x-amzn-RequestId", request_id)]
+
+    def serialize(self, service: ServiceModel, operation: str, result: dict[str, Any], request_id: str) -> HttpResponse:
+        response = super().serialize(service, operation, result, request_id)
+        # S3's ranged/part reads answer 206 Partial Content, which the model has no statusCode member
+        # for: the provider says so with the out-of-model ``HTTP_STATUS_KEY`` member.
+        if result and result.get(HTTP_STATUS_KEY):
+            response.status = int(result[HTTP_STATUS_KEY])
+        return response
 
     # --- errors --------------------------------------------------------------------------------
 

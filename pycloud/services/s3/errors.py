@@ -196,8 +196,10 @@ def invalid_part_number() -> ServiceError:
     )
 
 
-def key_too_long() -> ServiceError:
-    return ServiceError("KeyTooLongError", "Your key is too long", 400)
+def key_too_long(size: int | None = None) -> ServiceError:
+    """A key longer than 1024 bytes of UTF-8."""
+    fields = {"Size": size, "MaxSizeAllowed": 1024} if size is not None else None
+    return ServiceError("KeyTooLongError", "Your key is too long", 400, fields=fields)
 
 
 def method_not_allowed_on_delete_marker() -> ServiceError:
@@ -207,3 +209,119 @@ def method_not_allowed_on_delete_marker() -> ServiceError:
         405,
         fields={"Method": "GET", "ResourceType": "DeleteMarker"},
     )
+
+
+def invalid_range(requested: str, size: int) -> ServiceError:
+    """A Range no byte of the object satisfies (416)."""
+    return ServiceError(
+        "InvalidRange",
+        "The requested range is not satisfiable",
+        416,
+        fields={"RangeRequested": requested, "ActualObjectSize": size},
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def invalid_part_number_requested(requested: int, count: int) -> ServiceError:
+    """A ``partNumber`` GET past the object's last part (416)."""
+    return ServiceError(
+        "InvalidPartNumber",
+        "The requested partnumber is not satisfiable",
+        416,
+        fields={"PartNumberRequested": requested, "ActualPartCount": count},
+    )
+
+
+def precondition_failed(condition: str) -> ServiceError:
+    """An If-* (or x-amz-copy-source-if-*) condition that did not hold (412)."""
+    return ServiceError(
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        412,
+        fields={"Condition": condition},
+    )
+
+
+def not_modified(etag: str, last_modified: str) -> ServiceError:
+    """304 Not Modified: the server writes no body; the validators travel as headers."""
+    return ServiceError("NotModified", "Not Modified", 304, headers={"ETag": etag, "Last-Modified": last_modified})
+
+
+def not_implemented(header: str) -> ServiceError:
+    return ServiceError(
+        "NotImplemented",
+        "A header you provided implies functionality that is not implemented",
+        501,
+        sender_fault=False,
+        fields={"Header": header},
+    )
+
+
+def invalid_digest(content_md5: str) -> ServiceError:
+    return ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
+                        fields={"Content-MD5": content_md5})
+
+
+def bad_digest_md5(expected: str, calculated: str) -> ServiceError:
+    return ServiceError(
+        "BadDigest",
+        "The Content-MD5 you specified did not match what we received.",
+        400,
+        fields={"ExpectedDigest": expected, "CalculatedDigest": calculated},
+    )
+
+
+def bad_digest_checksum(algorithm: str) -> ServiceError:
+    """A flexible checksum (``CRC32``...) that does not match the body received."""
+    return ServiceError("BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400)
+
+
+def invalid_checksum_value(header: str) -> ServiceError:
+    return invalid_request(f"Value for {header} header is invalid.")
+
+
+def metadata_too_large(size: int) -> ServiceError:
+    return ServiceError(
+        "MetadataTooLarge",
+        "Your metadata headers exceed the maximum allowed metadata size.",
+        400,
+        fields={"Size": size, "MaxSizeAllowed": 2048},
+    )
+
+
+def invalid_storage_class() -> ServiceError:
+    return ServiceError("InvalidStorageClass", "The storage class you specified is not valid", 400)
+
+
+def invalid_object_state(storage_class: str) -> ServiceError:
+    """Reading an archived (GLACIER / DEEP_ARCHIVE) object that was not restored (403)."""
+    return ServiceError(
+        "InvalidObjectState",
+        "The operation is not valid for the object's storage class",
+        403,
+        fields={"StorageClass": storage_class},
+    )
+
+
+def invalid_encryption_algorithm() -> ServiceError:
+    return ServiceError(
+        "InvalidEncryptionAlgorithmError",
+        "The Encryption request you specified is not valid. Supported value: AES256.",
+        400,
+        fields={"ArgumentName": "x-amz-server-side-encryption", "ArgumentValue": "null"},
+    )
+
+
+def no_such_object_lock_configuration() -> ServiceError:
+    return ServiceError(
+        "NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404
+    )
+
+
+def object_locked() -> ServiceError:
+    """Deleting (or weakening the retention of) a version Object Lock protects."""
+    return ServiceError("AccessDenied", "Access Denied because object protected by object lock.", 403)
+
+
+def missing_object_lock_configuration() -> ServiceError:
+    return invalid_request("Bucket is missing Object Lock Configuration")

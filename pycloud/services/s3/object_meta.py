@@ -11,7 +11,17 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from pycloud.services.s3 import errors
+
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+MAX_USER_METADATA = 2048
+"""Bytes of user metadata (keys + values, UTF-8) S3 accepts on one object."""
+STORAGE_CLASSES = frozenset({
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+    "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP",
+})
+ARCHIVED_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+"""Classes whose objects must be restored before a GET."""
 
 # Request members copied verbatim into the stored metadata and echoed back on GET/HEAD.
 SYSTEM_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires",
@@ -37,6 +47,10 @@ class ObjectMeta:
     checksum_type: str = ""
     owner: str = ""
     """Account id of the object's owner."""
+    upload_tags: list[dict[str, str]] = field(default_factory=list)
+    """Only on a multipart upload's metadata: the tag set to give the object at completion."""
+    upload_lock: dict[str, str] = field(default_factory=dict)
+    """Only on a multipart upload's metadata: the lock (LockState record) to give it at completion."""
     part_sizes: list[int] = field(default_factory=list)
     """Sizes of a multipart object's parts, in order (empty for single-part objects)."""
 
@@ -59,3 +73,36 @@ class ObjectMeta:
         data = json.loads(raw)
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def system_members(params: dict[str, Any]) -> dict[str, Any]:
+    """SYSTEM_HEADERS members of a write request, as stored (``aws-chunked`` stripped from Content-Encoding)."""
+    out: dict[str, Any] = {}
+    for name in SYSTEM_HEADERS:
+        value = params.get(name)
+        if value is None:
+            continue
+        if name == "ContentEncoding":
+            codings = [c.strip() for c in str(value).split(",") if c.strip() and c.strip().lower() != "aws-chunked"]
+            if not codings:
+                continue
+            value = ",".join(codings)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def user_metadata(params: dict[str, Any]) -> dict[str, str]:
+    """``x-amz-meta-*`` of a write request; ``MetadataTooLarge`` past 2 KB."""
+    user = {str(k).lower(): str(v) for k, v in (params.get("Metadata") or {}).items()}
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in user.items())
+    if size > MAX_USER_METADATA:
+        raise errors.metadata_too_large(size)
+    return user
+
+
+def storage_class(params: dict[str, Any]) -> str:
+    """The request's storage class (``InvalidStorageClass`` for an unknown one)."""
+    value = params.get("StorageClass") or "STANDARD"
+    if value not in STORAGE_CLASSES:
+        raise errors.invalid_storage_class()
+    return value
