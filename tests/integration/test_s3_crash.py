@@ -31,6 +31,22 @@ def key_for(round_no: int, n: int, size: int) -> str:
     return f"r{round_no}/obj-{n:05d}-{size}"
 
 
+def _write_until_killed(s3, round_no: int, rng: random.Random, stop: threading.Event,
+                        acknowledged: dict[str, int], in_flight: set[str]) -> None:
+    """PUT objects until the server dies (or ``stop``), recording which were acknowledged."""
+    n = 0
+    while not stop.is_set():
+        size = rng.choice(SIZES)
+        key = key_for(round_no, n, size)
+        n += 1
+        in_flight.add(key)
+        try:
+            s3.put_object(Bucket=BUCKET, Key=key, Body=body_for(key, size))
+        except (ClientError, BotoCoreError, OSError):
+            return  # the server died mid-request
+        acknowledged[key] = size
+
+
 @pytest.mark.parametrize("fsync", ["batch", "always"])
 def test_acknowledged_puts_survive_sigkill(tmp_path, fsync):
     data_dir = str(tmp_path / "data")
@@ -48,20 +64,7 @@ def test_acknowledged_puts_survive_sigkill(tmp_path, fsync):
         s3 = server.client("s3", config=config)
         stop = threading.Event()
 
-        def writer() -> None:
-            n = 0
-            while not stop.is_set():
-                size = rng.choice(SIZES)
-                key = key_for(round_no, n, size)
-                n += 1
-                in_flight.add(key)
-                try:
-                    s3.put_object(Bucket=BUCKET, Key=key, Body=body_for(key, size))
-                except (ClientError, BotoCoreError, OSError):
-                    return  # the server died mid-request
-                acknowledged[key] = size
-
-        thread = threading.Thread(target=writer)
+        thread = threading.Thread(target=_write_until_killed, args=(s3, round_no, rng, stop, acknowledged, in_flight))
         thread.start()
         time.sleep(rng.uniform(0.4, 1.2))
         server.kill()

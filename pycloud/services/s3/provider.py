@@ -68,6 +68,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
 
     def reset(self) -> None:
         self.buckets.clear()
+        self.reset_object_state()
         self.data.wipe()
 
     # -- helpers --------------------------------------------------------------------------------
