@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_helpers import account_client_fixture, code_status, error_of
 
 QUEUE = "arn:aws:sqs:us-east-1:000000000000:events"
 TOPIC = "arn:aws:sns:us-east-1:000000000000:events"
@@ -19,29 +19,7 @@ TEST_KEY = "AKIAS3BUCKETTESTS001"
 TEST_SECRET = "s3-bucket-tests-secret"
 
 
-@pytest.fixture(scope="module")
-def client(pycloud):
-    """Factory of S3 clients for the test account: ``client(region=..., config=...)``."""
-    pycloud.admin(
-        "POST",
-        "/_pycloud/accounts",
-        {"id": TEST_ACCOUNT, "access_key": TEST_KEY, "secret_key": TEST_SECRET, "name": "s3-tests"},
-    )
-
-    def make(**kwargs):
-        return pycloud.client("s3", access_key=TEST_KEY, secret_key=TEST_SECRET, **kwargs)
-
-    return make
-
-
-def error_of(call, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return info.value
-
-
-def code_status(err: ClientError) -> tuple[str, int]:
-    return err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]
+client = account_client_fixture(TEST_ACCOUNT, TEST_KEY, TEST_SECRET, "s3-tests")
 
 
 @pytest.fixture

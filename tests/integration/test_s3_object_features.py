@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from botocore.exceptions import ClientError
+from s3_helpers import account_client_fixture, code_status, error_of, unique
 
 from pycloud._core import hash_bytes
 
@@ -18,15 +17,16 @@ KEY_ID = "AKIAS3OBJFEATURES001"
 SECRET = "s3-object-features-secret"
 
 
+client = account_client_fixture(ACCOUNT, KEY_ID, SECRET, "s3-object-features")
+
+
 @pytest.fixture(scope="module")
-def s3(pycloud):
-    pycloud.admin("POST", "/_pycloud/accounts",
-                  {"id": ACCOUNT, "access_key": KEY_ID, "secret_key": SECRET, "name": "s3-object-features"})
-    return pycloud.client("s3", access_key=KEY_ID, secret_key=SECRET)
+def s3(client):
+    return client()
 
 
 def _name() -> str:
-    return f"objf-{uuid.uuid4().hex[:16]}"
+    return unique("objf")
 
 
 @pytest.fixture
@@ -49,16 +49,6 @@ def locked(s3):
     name = _name()
     s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
     return name
-
-
-def error_of(call, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return info.value
-
-
-def code_status(err: ClientError) -> tuple[str, int]:
-    return err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 # -- SSE ----------------------------------------------------------------------------------------

@@ -7,16 +7,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import urllib.request
-import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from rawhttp import send
+from s3_helpers import account_client_fixture, code_status, error_of, unique
 
 from pycloud._core import hash_bytes
-from tests.support.rawhttp import send
 
 ACCOUNT = "555566667777"
 KEY_ID = "AKIAS3OBJECTTESTS001"
@@ -24,16 +23,7 @@ SECRET = "s3-object-tests-secret"
 BODY = b"0123456789abcdefghij"
 
 
-@pytest.fixture(scope="module")
-def client(pycloud):
-    """Factory of S3 clients acting as the tests' own account."""
-    pycloud.admin("POST", "/_pycloud/accounts",
-                  {"id": ACCOUNT, "access_key": KEY_ID, "secret_key": SECRET, "name": "s3-object-tests"})
-
-    def make(**kwargs):
-        return pycloud.client("s3", access_key=KEY_ID, secret_key=SECRET, **kwargs)
-
-    return make
+client = account_client_fixture(ACCOUNT, KEY_ID, SECRET, "s3-object-tests")
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +33,9 @@ def s3(client):
 
 @pytest.fixture
 def bucket(s3):
-    name = f"obj-{uuid.uuid4().hex[:16]}"
+    name = unique("obj")
     s3.create_bucket(Bucket=name)
     return name
-
-
-def error_of(call, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return info.value
-
-
-def code_status(err: ClientError) -> tuple[str, int]:
-    return err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def _signed(pycloud, method, path, body, headers, **kw):
