@@ -400,10 +400,9 @@ def test_crash_recovery_sigkill(tmp_path):
     acked: dict[str, int] = {}
     for round_no, sync in enumerate(["batch", "never", "always", "batch", "never"]):
         proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(path), str(round_no), sync],
+            [sys.executable, "-P", "-c", CHILD, str(path), str(round_no), sync],
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
         )
         assert proc.stdout.readline().strip() == "ready"
         deadline = time.monotonic() + random.uniform(0.1, 0.5)

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ from pycloud.state import codec
 from pycloud.state.store import SCHEMA_VERSION, STATE_FILE, StateError, StateStore
 from pycloud.state.table import RecordTable
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = ("sqs", "queue", "000000000000", "us-east-1")
 
 
@@ -336,13 +334,11 @@ while True:
 
 
 def test_acknowledged_puts_survive_sigkill(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(tmp_path)],
+        [sys.executable, "-P", "-c", _CHILD, str(tmp_path)],  # -P: the installed pycloud, not the checkout
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
     )
     acknowledged: list[str] = []
     deadline = time.monotonic() + 30
