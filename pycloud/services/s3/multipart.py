@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from pycloud._core import StoreError, hash_bytes
 from pycloud.protocol.errors import ServiceError
-from pycloud.protocol.message import BodyStream
 from pycloud.services.s3 import errors
+from pycloud.services.s3.body_sink import write_body
 from pycloud.services.s3.copy_source import check_copy_conditions, parse_copy_range, parse_copy_source
 from pycloud.services.s3.datastore import store_error
 from pycloud.services.s3.integrity import UploadCheck
@@ -146,15 +146,7 @@ class MultipartOperations:
         except StoreError as exc:
             raise store_error(exc, bucket.name, key, upload_id=upload_id) from None
         try:
-            body = params.get("Body")
-            if isinstance(body, BodyStream):
-                while chunk := await body.read():
-                    check.update(chunk)
-                    writer.write(chunk)
-            elif body:
-                data = body.encode() if isinstance(body, str) else bytes(body)
-                check.update(data)
-                writer.write(data)
+            await write_body(params.get("Body"), lambda data: (check.update(data), writer.write(data)))
             check.verify(headers)
             part = writer.commit(ns(ctx.now))
         except StoreError as exc:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from pycloud._core import StoreError
 from pycloud.protocol.errors import ServiceError
-from pycloud.protocol.message import BodyStream
 from pycloud.protocol.rest_xml import HTTP_STATUS_KEY
 from pycloud.services.s3 import conditions, copy_source, errors, object_lock, object_tagging, ranges, sse
+from pycloud.services.s3.body_sink import WRITE_BATCH, write_body
 from pycloud.services.s3.datastore import store_error
 from pycloud.services.s3.integrity import CHECKSUM_MEMBERS, UploadCheck, checksum_output
 from pycloud.services.s3.object_lock import LockState, LockStore
@@ -177,15 +177,7 @@ class ObjectOperations:
         self.data.ensure_bucket(bucket.name)
         writer = self.data.store.begin_put(bucket.name, check.algorithm)
         try:
-            body = params.get("Body")
-            if isinstance(body, BodyStream):
-                while chunk := await body.read():
-                    check.update(chunk)
-                    writer.write(chunk)
-            elif body:
-                data = body.encode() if isinstance(body, str) else bytes(body)
-                check.update(data)
-                writer.write(data)
+            await write_body(params.get("Body"), lambda data: (check.update(data), writer.write(data)))
             check.verify(ctx.request.headers if ctx.request is not None else {})
             meta = ObjectMeta(
                 content_type=params.get("ContentType") or ObjectMeta.content_type,
@@ -196,7 +188,10 @@ class ObjectOperations:
                 owner=ctx.account_id,
                 checksum_type="FULL_OBJECT",
             )
-            info = self._commit(ctx, bucket, key, writer, meta, params, rules)
+            if writer.size > WRITE_BATCH:  # a large body is fsynced before it is published: off the loop
+                info = await asyncio.to_thread(self._commit, ctx, bucket, key, writer, meta, params, rules)
+            else:
+                info = self._commit(ctx, bucket, key, writer, meta, params, rules)
         except BaseException:
             writer.abort()
             raise
@@ -432,7 +427,10 @@ class ObjectOperations:
                 owner=ctx.account_id,
                 checksum_type="FULL_OBJECT",
             )
-            info = self._commit(ctx, bucket, key, writer, meta, params, rules)
+            if writer.size > WRITE_BATCH:  # a large body is fsynced before it is published: off the loop
+                info = await asyncio.to_thread(self._commit, ctx, bucket, key, writer, meta, params, rules)
+            else:
+                info = self._commit(ctx, bucket, key, writer, meta, params, rules)
         except BaseException:
             writer.abort()
             raise
