@@ -7,19 +7,14 @@ import json
 import uuid
 
 import pytest
-from s3_helpers import account_client_fixture, code_status, error_of
+from s3_helpers import BUCKET_TESTS_ACCOUNT, account_client_fixture, code_status, error_of
 
 OTHER_ACCOUNT = "333344445555"
 OTHER_KEY = "AKIAS3CONFIGOTHER001"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
-# The tests act as their own account so the default account's bucket list stays as other tests expect.
-TEST_ACCOUNT = "444455556666"
-TEST_KEY = "AKIAS3BUCKETTESTS001"
-TEST_SECRET = "s3-bucket-tests-secret"
-
-
-client = account_client_fixture(TEST_ACCOUNT, TEST_KEY, TEST_SECRET, "s3-tests")
+TEST_ACCOUNT, TEST_KEY, TEST_SECRET, _ = BUCKET_TESTS_ACCOUNT
+client = account_client_fixture(*BUCKET_TESTS_ACCOUNT)
 
 
 @pytest.fixture

@@ -7,19 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.config import Config
-from s3_helpers import account_client_fixture, code_status, error_of
+from s3_helpers import BUCKET_TESTS_ACCOUNT, account_client_fixture, code_status, error_of
 
 QUEUE = "arn:aws:sqs:us-east-1:000000000000:events"
 TOPIC = "arn:aws:sns:us-east-1:000000000000:events"
 FUNCTION = "arn:aws:lambda:us-east-1:000000000000:function:handler"
 
-# The tests act as their own account so the default account's bucket list stays as other tests expect.
-TEST_ACCOUNT = "444455556666"
-TEST_KEY = "AKIAS3BUCKETTESTS001"
-TEST_SECRET = "s3-bucket-tests-secret"
-
-
-client = account_client_fixture(TEST_ACCOUNT, TEST_KEY, TEST_SECRET, "s3-tests")
+client = account_client_fixture(*BUCKET_TESTS_ACCOUNT)
 
 
 @pytest.fixture

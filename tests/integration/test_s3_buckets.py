@@ -9,7 +9,7 @@ import sys
 import uuid
 
 import pytest
-from s3_helpers import account_client_fixture, code_status, error_of, unique
+from s3_helpers import BUCKET_TESTS_ACCOUNT, account_client_fixture, code_status, error_of, unique
 
 from pycloud.testing.server import PycloudServer
 
@@ -17,13 +17,8 @@ OTHER_ACCOUNT = "222233334444"
 OTHER_KEY = "AKIAS3BUCKETSOTHER01"
 
 
-# The tests act as their own account so the default account's bucket list stays as other tests expect.
-TEST_ACCOUNT = "444455556666"
-TEST_KEY = "AKIAS3BUCKETTESTS001"
-TEST_SECRET = "s3-bucket-tests-secret"
-
-
-client = account_client_fixture(TEST_ACCOUNT, TEST_KEY, TEST_SECRET, "s3-tests")
+TEST_ACCOUNT, TEST_KEY, TEST_SECRET, _ = BUCKET_TESTS_ACCOUNT
+client = account_client_fixture(*BUCKET_TESTS_ACCOUNT)
 
 
 @pytest.fixture

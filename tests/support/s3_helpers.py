@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+BUCKET_TESTS_ACCOUNT = ("444455556666", "AKIAS3BUCKETTESTS001", "s3-bucket-tests-secret", "s3-tests")
+"""The account the bucket test modules share (id, access key, secret, name)."""
+
 
 def account_client_fixture(account: str, key: str, secret: str, name: str) -> Any:
     """A module-scoped ``client`` fixture: a factory of S3 clients acting as their own account.

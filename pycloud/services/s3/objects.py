@@ -166,6 +166,26 @@ class ObjectOperations:
         self.record_new_version(bucket, key, info.version_id, rules["tags"], rules["lock"])
         return info
 
+    async def _publish(
+        self, ctx: RequestContext, bucket: Bucket, key: str, writer: Any, content_type: str,
+        params: dict[str, Any], rules: dict[str, Any],
+    ) -> tuple[Any, ObjectMeta]:
+        """Commit a fully written body as a new version with the request's metadata."""
+        meta = ObjectMeta(
+            content_type=content_type,
+            system=rules["system"],
+            user=rules["user"],
+            storage_class=rules["storage_class"],
+            sse=rules["sse"],
+            owner=ctx.account_id,
+            checksum_type="FULL_OBJECT",
+        )
+        if writer.size > WRITE_BATCH:  # a large body is fsynced before it is published: off the loop
+            info = await asyncio.to_thread(self._commit, ctx, bucket, key, writer, meta, params, rules)
+        else:
+            info = self._commit(ctx, bucket, key, writer, meta, params, rules)
+        return info, meta
+
     async def put_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Store a body (streamed) with its metadata; answers ETag, version id and checksum."""
         bucket = self._bucket(ctx, params)
@@ -179,19 +199,8 @@ class ObjectOperations:
         try:
             await write_body(params.get("Body"), lambda data: (check.update(data), writer.write(data)))
             check.verify(ctx.request.headers if ctx.request is not None else {})
-            meta = ObjectMeta(
-                content_type=params.get("ContentType") or ObjectMeta.content_type,
-                system=rules["system"],
-                user=rules["user"],
-                storage_class=rules["storage_class"],
-                sse=rules["sse"],
-                owner=ctx.account_id,
-                checksum_type="FULL_OBJECT",
-            )
-            if writer.size > WRITE_BATCH:  # a large body is fsynced before it is published: off the loop
-                info = await asyncio.to_thread(self._commit, ctx, bucket, key, writer, meta, params, rules)
-            else:
-                info = self._commit(ctx, bucket, key, writer, meta, params, rules)
+            content_type = params.get("ContentType") or ObjectMeta.content_type
+            info, meta = await self._publish(ctx, bucket, key, writer, content_type, params, rules)
         except BaseException:
             writer.abort()
             raise
@@ -418,19 +427,7 @@ class ObjectOperations:
         writer = self.data.store.begin_put(bucket.name, algorithm)
         try:
             await asyncio.to_thread(_copy_body, reader, writer, src.size)
-            meta = ObjectMeta(
-                content_type=content_type,
-                system=rules["system"],
-                user=rules["user"],
-                storage_class=rules["storage_class"],
-                sse=rules["sse"],
-                owner=ctx.account_id,
-                checksum_type="FULL_OBJECT",
-            )
-            if writer.size > WRITE_BATCH:  # a large body is fsynced before it is published: off the loop
-                info = await asyncio.to_thread(self._commit, ctx, bucket, key, writer, meta, params, rules)
-            else:
-                info = self._commit(ctx, bucket, key, writer, meta, params, rules)
+            info, meta = await self._publish(ctx, bucket, key, writer, content_type, params, rules)
         except BaseException:
             writer.abort()
             raise
