@@ -226,6 +226,38 @@ def format_scalar(ref: dict[str, Any], shape: dict[str, Any], value: Any, defaul
     return str(value)
 
 
+_NS_CACHE: dict[int, str] = {}
+_PLANS: dict[int, list[tuple[str, dict[str, Any], dict[str, Any], bool, str, bool]]] = {}
+# Models are loaded once and kept for the life of the process, so their dicts' ids are stable keys.
+
+
+def _ref_namespace(ref: dict[str, Any], shape: dict[str, Any]) -> str:
+    key = id(ref)
+    ns = _NS_CACHE.get(key)
+    if ns is None:
+        ns = _NS_CACHE[key] = _namespace_decl(_attr(ref, shape, "xmlNamespace"))
+    return ns
+
+
+def _structure_plan(
+    service: ServiceModel, shape: dict[str, Any]
+) -> list[tuple[str, dict[str, Any], dict[str, Any], bool, str, bool]]:
+    """Per body member: (name, ref, shape, is_attribute, element/attribute name, flattened), built once."""
+    plan = _PLANS.get(id(shape))
+    if plan is None:
+        plan = []
+        for member, ref in shape.get("members", {}).items():
+            if ref.get("location"):
+                continue
+            mshape = service.shapes[ref["shape"]]
+            is_attr = bool(_attr(ref, mshape, "xmlAttribute"))
+            name = (_attr(ref, mshape, "locationName") or member) if is_attr else member_element_name(service, ref, member)
+            flattened = mshape["type"] in ("list", "map") and bool(_attr(ref, mshape, "flattened"))
+            plan.append((member, ref, mshape, is_attr, name, flattened))
+        _PLANS[id(shape)] = plan
+    return plan
+
+
 def encode_element(
     service: ServiceModel,
     ref: dict[str, Any],
@@ -240,8 +272,10 @@ def encode_element(
     """
     shape = service.shapes[ref["shape"]]
     kind = shape["type"]
-    ns = _namespace_decl(_attr(ref, shape, "xmlNamespace")) or extra_ns
-    if kind == "structure":
+    ns = _ref_namespace(ref, shape) or extra_ns
+    if kind == "string" and type(value) is str:  # the common case, without format_scalar's dispatch
+        out.append(f"<{name}{ns}>{value.translate(_TEXT_ESCAPES)}</{name}>")
+    elif kind == "structure":
         _encode_structure(service, shape, name, value, out, ns)
     elif kind == "list":
         member_ref = shape["member"]
@@ -274,24 +308,19 @@ def _encode_entries(service: ServiceModel, shape: dict[str, Any], entry_name: st
 def _encode_structure(
     service: ServiceModel, shape: dict[str, Any], name: str, value: dict[str, Any], out: list[str], ns: str
 ) -> None:
-    members = shape.get("members", {})
     attrs: list[str] = []
     body: list[str] = []
-    for member, ref in members.items():
+    for member, ref, mshape, is_attr, element, flattened in _structure_plan(service, shape):
         item = value.get(member)
-        if item is None or ref.get("location"):
+        if item is None:
             continue
-        mshape = service.shapes[ref["shape"]]
-        if _attr(ref, mshape, "xmlAttribute"):
-            attr_name = _attr(ref, mshape, "locationName") or member
-            attrs.append(f' {attr_name}="{escape_attr(format_scalar(ref, mshape, item))}"')
-            continue
-        element = member_element_name(service, ref, member)
-        if mshape["type"] == "list" and _attr(ref, mshape, "flattened"):
+        if is_attr:
+            attrs.append(f' {element}="{escape_attr(format_scalar(ref, mshape, item))}"')
+        elif flattened and mshape["type"] == "list":
             for entry in item:
                 if entry is not None:
                     encode_element(service, mshape["member"], element, entry, body)
-        elif mshape["type"] == "map" and _attr(ref, mshape, "flattened"):
+        elif flattened:
             _encode_entries(service, mshape, element, item, body)
         else:
             encode_element(service, ref, element, item, body)
