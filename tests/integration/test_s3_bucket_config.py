@@ -207,6 +207,7 @@ def test_acl_disabled_when_owner_enforced(s3, bucket):
 
 def test_acl_canned_headers_and_policy(s3, bucket):
     s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.delete_public_access_block(Bucket=bucket)  # new buckets block public ACLs and policies
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
     permissions = sorted(g["Permission"] for g in s3.get_bucket_acl(Bucket=bucket)["Grants"])
     assert permissions == ["FULL_CONTROL", "READ", "WRITE"]
@@ -324,6 +325,9 @@ def test_policy_round_trip(s3, bucket):
     err = error_of(s3.get_bucket_policy, Bucket=bucket)
     assert code_status(err) == ("NoSuchBucketPolicy", 404)
     assert err.response["Error"]["BucketName"] == bucket
+    err = error_of(s3.put_bucket_policy, Bucket=bucket, Policy=_policy(bucket))
+    assert code_status(err) == ("AccessDenied", 403)  # new buckets block public policies
+    s3.delete_public_access_block(Bucket=bucket)
     s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket))
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == _policy(bucket)
     assert s3.delete_bucket_policy(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204

@@ -161,6 +161,7 @@ def test_same_owner_recreate_us_east_1_is_ok_elsewhere_owned_by_you(s3, s3_eu):
 def test_us_east_1_recreate_resets_acl(s3):
     name = unique()
     s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket=name)  # new buckets block public ACLs
     s3.put_bucket_acl(Bucket=name, ACL="public-read")
     assert len(s3.get_bucket_acl(Bucket=name)["Grants"]) == 2
     s3.create_bucket(Bucket=name)
@@ -295,6 +296,7 @@ def test_buckets_and_configurations_survive_restart(tmp_path):
         s3.create_bucket(Bucket=gone, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "team", "Value": "data"}]})
+        s3.delete_public_access_block(Bucket=name)  # new buckets block public policies
         s3.put_bucket_policy(Bucket=name, Policy=policy)
         s3.put_bucket_lifecycle_configuration(
             Bucket=name,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pycloud.context import RequestContext
 from pycloud.protocol.model import load_service_model
-from pycloud.services.s3 import errors
+from pycloud.services.s3 import authorization, errors
 from pycloud.services.s3.models import Bucket, BucketTable
 
 US_EAST_1 = "us-east-1"
@@ -64,18 +64,17 @@ def location_constraint(bucket: Bucket) -> str:
 
 
 def owned_bucket(table: BucketTable, ctx: RequestContext, params: dict[str, Any]) -> Bucket:
-    """The bucket a request names, checked to belong to the caller.
+    """The bucket a request names, checked that the caller may perform the request's operation on it.
 
-    ``NoSuchBucket`` when no account has it; ``AccessDenied`` for another account's bucket (bucket
-    policies granting cross-account access arrive with the policy engine) or when the request's
+    ``NoSuchBucket`` when no account has it; ``AccessDenied`` when S3 authorization (bucket policy,
+    ACLs, Block Public Access: see ``authorization``) refuses the caller or when the request's
     ``ExpectedBucketOwner`` is not the owner.
     """
     name = params.get("Bucket") or ""
     bucket = table.locate(name)
     if bucket is None:
         raise errors.no_such_bucket(name)
-    if bucket.account_id != ctx.account_id:
-        raise errors.access_denied()
+    authorization.authorize(bucket, ctx, params)
     expected = params.get("ExpectedBucketOwner")
     if expected is not None and expected != bucket.account_id:
         raise errors.access_denied()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pycloud._core import StoreError
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.rest_xml import HTTP_STATUS_KEY
-from pycloud.services.s3 import conditions, copy_source, errors, object_lock, object_tagging, ranges, sse
+from pycloud.services.s3 import authorization, conditions, copy_source, errors, object_lock, object_tagging, ranges, sse
 from pycloud.services.s3.body_sink import WRITE_BATCH, write_body
 from pycloud.services.s3.datastore import store_error
 from pycloud.services.s3.integrity import CHECKSUM_MEMBERS, UploadCheck, checksum_output
@@ -124,6 +124,7 @@ class ObjectOperations:
         if_none_match = params.get("IfNoneMatch")
         if if_none_match is not None and if_none_match.strip() != "*":
             raise errors.not_implemented("If-None-Match")
+        authorization.block_public_writes(bucket, ctx.operation, params)
         return {
             "storage_class": storage_class(params),
             "user": user_metadata(params),

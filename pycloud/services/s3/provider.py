@@ -19,6 +19,7 @@ from pycloud.services.pagination import decode_token, next_token, paginate
 from pycloud.services.s3 import (
     access_controls,
     acl,
+    authorization,
     bucket_logging,
     buckets,
     cors,
@@ -119,6 +120,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
 
     def create_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Create a bucket: name rules, location constraint, global name uniqueness, ACL/ownership."""
+        authorization.authorize_account_operation(ctx)
         name = params["Bucket"]
         buckets.validate_bucket_name(name)
         configuration = params.get("CreateBucketConfiguration")
@@ -187,6 +189,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
 
     def list_buckets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """The caller's buckets in name order, optionally by prefix/region and paginated."""
+        authorization.authorize_account_operation(ctx)
         max_buckets = params.get("MaxBuckets")
         if max_buckets is not None and not 1 <= max_buckets <= MAX_BUCKETS:
             raise ServiceError(
@@ -244,6 +247,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
             )
         if self._acls_enforced(bucket) and not acl.only_owner_full_control(grants, owner):
             raise errors.acl_not_supported()
+        authorization.block_public_writes(bucket, ctx.operation, params)
         self._save(dataclasses.replace(bucket, acl=grants))
         return {}
 
@@ -289,11 +293,18 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
     def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Store a policy after a syntactic check (the policy engine evaluates it)."""
         bucket = self._bucket(ctx, params)
-        self._save(bucket.with_config("policy", policy.validate_policy(params.get("Policy"))))
+        text = policy.validate_policy(params.get("Policy"))
+        authorization.block_public_writes(bucket, ctx.operation, params)
+        self._save(bucket.with_config("policy", text))
         return {}
 
     def get_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"Policy": self._config(ctx, params, "policy", errors.NO_POLICY)}
+
+    def get_bucket_policy_status(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Whether the bucket policy is public (``NoSuchBucketPolicy`` without one)."""
+        text = self._config(ctx, params, "policy", errors.NO_POLICY)
+        return {"PolicyStatus": {"IsPublic": authorization.is_public_policy(text)}}
 
     def delete_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._set(ctx, params, "policy", None)
