@@ -17,7 +17,7 @@ from pycloud.context import RequestContext
 from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.gateway import auth
 from pycloud.gateway.chunked import decode_request, is_aws_chunked, wrap_stream
-from pycloud.gateway.routing import Route, Router
+from pycloud.gateway.routing import CORS_PREFLIGHT, Route, Router
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError, internal_error
 from pycloud.protocol.message import HttpRequest, HttpResponse
@@ -130,6 +130,8 @@ class Dispatcher:
         try:
             route = self.router.route(request)
             model = load_service_model(route.service)
+            if route.operation == CORS_PREFLIGHT:
+                return self._cors_preflight(request, route, request_id)
             if route.operation is not None and route.operation not in model.operations:
                 raise _unknown_operation(route)
             # Only S3 streams request bodies: its signatures cover x-amz-content-sha256, not the
@@ -194,9 +196,41 @@ class Dispatcher:
             err = internal_error()
             error_code = err.code
             response = self._render_error(request, route, model, err, request_id)
+        if route is not None and "origin" in request.headers and route.labels and "Bucket" in route.labels:
+            self._add_cors_headers(request, route, response)
         if self.runtime.events.has_subscribers(AUDIT_TOPIC):
             self._audit(request, route, ctx, request_id, response.status, error_code, started)
         return response
+
+    # -- browsers' cross-origin requests (S3 CORS) --
+    def _cors_preflight(self, request: HttpRequest, route: Route, request_id: str) -> HttpResponse:
+        """Answer an unsigned OPTIONS preflight from the bucket's CORS rules."""
+        requested = [h.strip().lower() for h in request.headers.get("access-control-request-headers", "").split(",")]
+        try:
+            provider = self.provider(route.service)
+            if provider is None or not hasattr(provider, "cors_preflight"):
+                raise ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+            headers = provider.cors_preflight(
+                route.labels["Bucket"],
+                request.headers.get("origin"),
+                request.headers.get("access-control-request-method"),
+                [h for h in requested if h],
+            )
+        except ServiceError as err:
+            return self._render_error(request, route, load_service_model(route.service), err, request_id)
+        headers.append(("x-amz-request-id", request_id))
+        return HttpResponse(200, headers, b"")
+
+    def _add_cors_headers(self, request: HttpRequest, route: Route, response: HttpResponse) -> None:
+        """Access-Control-* headers on an actual cross-origin request, when a CORS rule allows it."""
+        provider = self.providers.get(route.service)
+        hook = getattr(provider, "cors_headers", None)
+        if hook is None:
+            return
+        try:
+            response.headers.extend(hook(route.labels["Bucket"], request.headers["origin"], request.method))
+        except Exception:  # noqa: BLE001 - CORS decoration must never break the answer itself
+            log.exception("CORS headers for %s failed", route.labels.get("Bucket"))
 
     async def _buffer_body(self, request: HttpRequest) -> None:
         stream = request.stream

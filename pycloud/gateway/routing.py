@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.message import HttpRequest
@@ -26,6 +26,8 @@ _S3_VHOST = re.compile(
 )
 _NOT_A_BUCKET = re.compile(r"^s3(?:[.-][a-z0-9-]+)?$")
 _FORM_TYPE = "application/x-www-form-urlencoded"
+CORS_PREFLIGHT = "CORS preflight"
+"""The pseudo-operation of a browser's OPTIONS request to S3 (not an API operation: unsigned, no model)."""
 
 
 @dataclass
@@ -177,6 +179,10 @@ class Router:
         if bucket is not None:
             path = "/" + bucket + (path if path != "/" else "")
             extra["virtual_host_bucket"] = bucket
+        if request.method == "OPTIONS":
+            bucket_name, _, key = path.lstrip("/").partition("/")
+            labels = {"Bucket": unquote(bucket_name), "Key": unquote(key)}
+            return Route("s3", "rest-xml", CORS_PREFLIGHT, labels=labels, region=region, signing_name="s3", extra=extra)
         found = match_operation(load_service_model("s3"), request.method, path, request.query, request.headers)
         if found is None:
             raise ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)

@@ -132,3 +132,12 @@ def test_query_compatible_json_service_answers_query_clients():
         _request(headers={"authorization": _auth("sqs"), "x-amz-target": "AmazonSQS.ListQueues"})
     )
     assert (json_route.service, json_route.protocol, json_route.operation) == ("sqs", "json", "ListQueues")
+
+
+def test_s3_options_is_a_cors_preflight():
+    from pycloud.gateway.routing import CORS_PREFLIGHT
+
+    route = Router().route(_request("OPTIONS", path="/bucket/a%20b/c.txt", headers={"host": "localhost"}))
+    assert (route.service, route.operation, route.labels) == ("s3", CORS_PREFLIGHT, {"Bucket": "bucket", "Key": "a b/c.txt"})
+    virtual = Router().route(_request("OPTIONS", path="/c.txt", headers={"host": "bucket.s3.localhost"}))
+    assert virtual.labels == {"Bucket": "bucket", "Key": "c.txt"}

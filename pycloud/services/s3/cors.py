@@ -37,3 +37,50 @@ def validate_cors(config: dict[str, Any] | None) -> list[dict[str, Any]]:
             raise errors.malformed_xml()
         out.append({k: v for k, v in rule.items() if v is not None})
     return out
+
+
+# -- evaluation (preflight OPTIONS and actual cross-origin requests) -----------------------------
+
+
+def _wildcard_match(pattern: str, value: str, *, fold: bool = False) -> bool:
+    """``*`` matches any run of characters (at most one per pattern, as the rules allow)."""
+    if fold:
+        pattern, value = pattern.lower(), value.lower()
+    if "*" not in pattern:
+        return pattern == value
+    head, _, tail = pattern.partition("*")
+    return len(value) >= len(head) + len(tail) and value.startswith(head) and value.endswith(tail)
+
+
+def match_rule(
+    rules: list[dict[str, Any]], origin: str, method: str, requested_headers: list[str]
+) -> dict[str, Any] | None:
+    """The first rule allowing ``origin``, ``method`` and every requested header, as S3 evaluates them."""
+    for rule in rules:
+        if method not in rule.get("AllowedMethods", ()):
+            continue
+        if not any(_wildcard_match(o, origin) for o in rule.get("AllowedOrigins", ())):
+            continue
+        allowed = rule.get("AllowedHeaders") or []
+        if all(any(_wildcard_match(a, h, fold=True) for a in allowed) for h in requested_headers):
+            return rule
+    return None
+
+
+def response_headers(rule: dict[str, Any], origin: str, requested_headers: list[str]) -> list[tuple[str, str]]:
+    """The Access-Control-* headers S3 answers for a matching rule."""
+    wildcard = "*" in rule.get("AllowedOrigins", ())
+    headers = [
+        ("Access-Control-Allow-Origin", "*" if wildcard else origin),
+        ("Access-Control-Allow-Methods", ", ".join(rule["AllowedMethods"])),
+        ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"),
+    ]
+    if not wildcard:
+        headers.append(("Access-Control-Allow-Credentials", "true"))
+    if requested_headers:
+        headers.append(("Access-Control-Allow-Headers", ", ".join(requested_headers)))
+    if rule.get("ExposeHeaders"):
+        headers.append(("Access-Control-Expose-Headers", ", ".join(rule["ExposeHeaders"])))
+    if rule.get("MaxAgeSeconds") is not None:
+        headers.append(("Access-Control-Max-Age", str(rule["MaxAgeSeconds"])))
+    return headers

@@ -325,3 +325,21 @@ def object_locked() -> ServiceError:
 
 def missing_object_lock_configuration() -> ServiceError:
     return invalid_request("Bucket is missing Object Lock Configuration")
+
+
+def cors_not_enabled() -> ServiceError:
+    return ServiceError("CORSResponse", "CORS is not enabled for this bucket.", 403)
+
+
+def cors_not_allowed() -> ServiceError:
+    return ServiceError(
+        "CORSResponse",
+        "This CORS request is not allowed. This is usually because the evalution of Origin, request method / "
+        "Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's "
+        "CORS spec.",
+        403,
+    )
+
+
+def preflight_incomplete(what: str) -> ServiceError:
+    return ServiceError("BadRequest", f"Insufficient information. {what} request header needed.", 400)

@@ -364,6 +364,30 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
 
     # -- CORS, website --------------------------------------------------------------------------
 
+    def cors_preflight(
+        self, bucket_name: str, origin: str | None, method: str | None, requested_headers: list[str]
+    ) -> list[tuple[str, str]]:
+        """A browser's OPTIONS preflight: the Access-Control-* headers to answer, or ``CORSResponse`` 403."""
+        if not origin:
+            raise errors.preflight_incomplete("Origin")
+        if not method:
+            raise errors.preflight_incomplete("Access-Control-Request-Method")
+        bucket = self.buckets.locate(bucket_name)
+        rules = bucket.configs.get("cors") if bucket is not None else None
+        if not rules:
+            raise errors.cors_not_enabled()
+        rule = cors.match_rule(rules, origin, method, requested_headers)
+        if rule is None:
+            raise errors.cors_not_allowed()
+        return cors.response_headers(rule, origin, requested_headers)
+
+    def cors_headers(self, bucket_name: str, origin: str, method: str) -> list[tuple[str, str]]:
+        """Access-Control-* headers for an actual cross-origin request (none when no rule matches)."""
+        bucket = self.buckets.locate(bucket_name)
+        rules = bucket.configs.get("cors") if bucket is not None else None
+        rule = cors.match_rule(rules, origin, method, []) if rules else None
+        return cors.response_headers(rule, origin, []) if rule is not None else []
+
     def put_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._set(ctx, params, "cors", lambda: cors.validate_cors(params.get("CORSConfiguration")))
 
