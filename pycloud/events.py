@@ -66,3 +66,20 @@ class EventBus:
 
 
 AUDIT_TOPIC = "audit"
+
+
+S3_NOTIFICATION_TOPIC = "s3.notification"
+
+
+@dataclass(frozen=True)
+class S3Notification:
+    """One S3 event record bound for one configured destination (SQS queue, SNS topic, Lambda).
+
+    ``record`` is a single element of the ``Records`` list AWS delivers; the consumer wraps it.
+    """
+
+    destination_arn: str
+    destination_type: str
+    """"queue", "topic" or "lambda"."""
+    configuration_id: str
+    record: dict[str, Any]

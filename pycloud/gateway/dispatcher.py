@@ -17,7 +17,7 @@ from pycloud.context import RequestContext
 from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.gateway import auth
 from pycloud.gateway.chunked import decode_request, is_aws_chunked, wrap_stream
-from pycloud.gateway.routing import CORS_PREFLIGHT, Route, Router
+from pycloud.gateway.routing import CORS_PREFLIGHT, S3_WEBSITE, Route, Router
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError, internal_error
 from pycloud.protocol.message import HttpRequest, HttpResponse
@@ -132,6 +132,8 @@ class Dispatcher:
             model = load_service_model(route.service)
             if route.operation == CORS_PREFLIGHT:
                 return self._cors_preflight(request, route, request_id)
+            if route.operation == S3_WEBSITE:
+                return self._website(request, route, request_id)
             if route.operation is not None and route.operation not in model.operations:
                 raise _unknown_operation(route)
             # Only S3 streams request bodies: its signatures cover x-amz-content-sha256, not the
@@ -220,6 +222,15 @@ class Dispatcher:
             return self._render_error(request, route, load_service_model(route.service), err, request_id)
         headers.append(("x-amz-request-id", request_id))
         return HttpResponse(200, headers, b"")
+
+    def _website(self, request: HttpRequest, route: Route, request_id: str) -> HttpResponse:
+        """A bucket's static website: HTML pages, documents and redirects (not the XML API)."""
+        provider = self.provider(route.service)
+        answer = provider.website(  # type: ignore[union-attr]
+            route.labels["Bucket"], route.labels["Key"], request.method, request.headers.get("host", ""),
+            request.remote_addr,
+        )
+        return HttpResponse(answer.status, [*answer.headers, ("x-amz-request-id", request_id)], answer.body)
 
     def _add_cors_headers(self, request: HttpRequest, route: Route, response: HttpResponse) -> None:
         """Access-Control-* headers on an actual cross-origin request, when a CORS rule allows it."""

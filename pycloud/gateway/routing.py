@@ -26,6 +26,13 @@ _S3_VHOST = re.compile(
 )
 _NOT_A_BUCKET = re.compile(r"^s3(?:[.-][a-z0-9-]+)?$")
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_S3_WEBSITE_HOST = re.compile(
+    r"^(?P<bucket>.+?)\.s3-website(?:[.-][a-z0-9-]+)?\.(?:localhost(?:\.localstack\.cloud)?|amazonaws\.com)$"
+)
+WEBSITE_PATH = "/_website/"
+"""Path-style form of the website endpoint: ``/_website/<bucket>/<key>`` (bucket names never start with _)."""
+S3_WEBSITE = "S3 website"
+"""The pseudo-operation of a request to a bucket's static website endpoint (unsigned HTML, no model)."""
 CORS_PREFLIGHT = "CORS preflight"
 """The pseudo-operation of a browser's OPTIONS request to S3 (not an API operation: unsigned, no model)."""
 
@@ -74,6 +81,20 @@ def s3_bucket_from_host(host: str) -> str | None:
     return None if _NOT_A_BUCKET.match(bucket) else bucket
 
 
+def _website_route(request: HttpRequest) -> Route | None:
+    """A request for a bucket's website endpoint, by host (``b.s3-website.localhost``) or path."""
+    host = request.headers.get("host", "")
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    match = _S3_WEBSITE_HOST.match(host.lower())
+    if match is not None:
+        bucket, key = match.group("bucket"), request.path.lstrip("/")
+    elif request.path.startswith(WEBSITE_PATH):
+        bucket, _, key = request.path[len(WEBSITE_PATH):].partition("/")
+    else:
+        return None
+    return Route("s3", "rest-xml", S3_WEBSITE, labels={"Bucket": unquote(bucket), "Key": unquote(key)})
+
+
 def _pick(services: list[str], wanted: tuple[str, ...]) -> tuple[str, str] | None:
     """The first service speaking one of the wanted protocols, with that protocol."""
     index = service_index()
@@ -89,6 +110,9 @@ class Router:
 
     def route(self, request: HttpRequest) -> Route:
         """Route on the request head; ``Route.needs_body`` says the form body must be read first."""
+        website = _website_route(request)
+        if website is not None:
+            return website
         scope = credential_scope(request)
         region, signing = scope if scope else (None, None)
         headers = request.headers

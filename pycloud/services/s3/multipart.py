@@ -17,6 +17,7 @@ from urllib.parse import quote
 from pycloud._core import StoreError, hash_bytes
 from pycloud.protocol.errors import ServiceError
 from pycloud.services.s3 import errors
+from pycloud.services.s3 import events as s3_events
 from pycloud.services.s3.body_sink import write_body
 from pycloud.services.s3.copy_source import check_copy_conditions, parse_copy_range, parse_copy_source
 from pycloud.services.s3.datastore import store_error
@@ -249,6 +250,7 @@ class MultipartOperations:
             raise store_error(exc, bucket.name, key, upload_id=upload_id) from None
         lock = LockState.from_record(meta.upload_lock) if meta.upload_lock else None
         self.record_new_version(bucket, key, info.version_id, meta.upload_tags, lock)
+        s3_events.object_created(self.runtime, ctx, bucket, "ObjectCreated:CompleteMultipartUpload", key, info)  # type: ignore[attr-defined]
         result: dict[str, Any] = {
             "Location": self._location(ctx, bucket.name, key),
             "Bucket": bucket.name,

@@ -19,6 +19,7 @@ from pycloud._core import StoreError
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.rest_xml import HTTP_STATUS_KEY
 from pycloud.services.s3 import authorization, conditions, copy_source, errors, object_lock, object_tagging, ranges, sse
+from pycloud.services.s3 import events as s3_events
 from pycloud.services.s3.body_sink import WRITE_BATCH, write_body
 from pycloud.services.s3.datastore import store_error
 from pycloud.services.s3.integrity import CHECKSUM_MEMBERS, UploadCheck, checksum_output
@@ -205,6 +206,7 @@ class ObjectOperations:
         except BaseException:
             writer.abort()
             raise
+        s3_events.object_created(self.runtime, ctx, bucket, "ObjectCreated:Put", key, info)
         result: dict[str, Any] = {"ETag": f'"{info.etag}"', "Size": info.size}
         if bucket.versioning:
             result["VersionId"] = info.version_id
@@ -258,7 +260,7 @@ class ObjectOperations:
         span = self._partial(info, meta, params)
         result = self._describe(bucket, info, meta, params, span)
         first, last = span if span is not None else (0, info.size - 1)
-        result["Body"] = _stream(reader, first, last + 1 - first)
+        result["Body"] = stream_body(reader, first, last + 1 - first)
         return result
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -325,6 +327,7 @@ class ObjectOperations:
         gone = version_id or ("null" if mode != "enabled" else "")
         if gone:
             self._forget_version(bucket, key, gone)
+        s3_events.object_removed(self.runtime, ctx, bucket, key, version_id, deleted)
         return deleted
 
     def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -432,6 +435,7 @@ class ObjectOperations:
         except BaseException:
             writer.abort()
             raise
+        s3_events.object_created(self.runtime, ctx, bucket, "ObjectCreated:Copy", key, info)
         copied = {"ETag": f'"{info.etag}"', "LastModified": info.last_modified / 1e9}
         copied.update(checksum_output(info, meta.checksum_type))
         result: dict[str, Any] = {"CopyObjectResult": copied}
@@ -487,6 +491,7 @@ class ObjectOperations:
         bucket, info = self._tag_target(ctx, params)
         tags = object_tagging.validate((params.get("Tagging") or {}).get("TagSet") or [])
         self.object_tags.set(_scope(bucket), bucket.name, info.key, info.version_id, tags)
+        s3_events.object_tagging(self.runtime, ctx, bucket, "ObjectTagging:Put", info)
         return self._version_out(bucket, info)
 
     def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -497,6 +502,7 @@ class ObjectOperations:
     def delete_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, info = self._tag_target(ctx, params)
         self.object_tags.set(_scope(bucket), bucket.name, info.key, info.version_id, [])
+        s3_events.object_tagging(self.runtime, ctx, bucket, "ObjectTagging:Delete", info)
         return self._version_out(bucket, info)
 
     # -- object lock ------------------------------------------------------------------------------
@@ -597,7 +603,7 @@ def _deleted(key: str, requested_version: str, marker_version: str, method: str 
     return err
 
 
-async def _stream(reader: Any, first: int, length: int) -> AsyncIterator[bytes]:
+async def stream_body(reader: Any, first: int, length: int) -> AsyncIterator[bytes]:
     offset, end = first, first + length
     while offset < end:
         chunk = reader.read(offset, min(READ_CHUNK, end - offset))

@@ -11,9 +11,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
-from pycloud.context import RequestContext
+from pycloud._core import StoreError
+from pycloud.context import Principal, RequestContext
 from pycloud.protocol.errors import ServiceError
+from pycloud.protocol.timestamps import format_rfc822
 from pycloud.services.base import Provider, ServiceRuntime
 from pycloud.services.pagination import decode_token, next_token, paginate
 from pycloud.services.s3 import (
@@ -32,12 +35,16 @@ from pycloud.services.s3 import (
     tagging,
     versioning,
     website,
+    website_endpoint,
 )
+from pycloud.services.s3 import events as s3_events
 from pycloud.services.s3.datastore import S3DataStore
 from pycloud.services.s3.listing import ListingOperations
 from pycloud.services.s3.models import Bucket, BucketTable, canonical_user_id
 from pycloud.services.s3.multipart import MultipartOperations
-from pycloud.services.s3.objects import ObjectOperations
+from pycloud.services.s3.object_meta import ObjectMeta
+from pycloud.services.s3.objects import ObjectOperations, stream_body
+from pycloud.services.s3.website_endpoint import WebsiteAnswer
 
 MAX_BUCKETS = 10_000
 """The largest page S3 returns, and its page size when paginating without ``max-buckets``."""
@@ -364,6 +371,70 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
 
     # -- CORS, website --------------------------------------------------------------------------
 
+    def website(self, bucket_name: str, key: str, method: str, host: str, source_ip: str) -> WebsiteAnswer:
+        """A request to the bucket's website endpoint (unsigned, as from a browser)."""
+        if method not in ("GET", "HEAD"):
+            return website_endpoint.error_page(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", {"Method": method, "ResourceType": "OBJECT"})
+        bucket = self.buckets.locate(bucket_name)
+        if bucket is None:
+            return website_endpoint.error_page(404, "NoSuchBucket", "The specified bucket does not exist", {"BucketName": bucket_name})
+        config = bucket.configs.get("website")
+        if not config:
+            return website_endpoint.error_page(404, "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration", {"BucketName": bucket_name})
+        redirect_all = config.get("RedirectAllRequestsTo")
+        if redirect_all:
+            protocol = redirect_all.get("Protocol") or "http"
+            return website_endpoint.redirect(f"{protocol}://{redirect_all['HostName']}/{quote(key, safe='/')}")
+        rules = config.get("RoutingRules") or []
+        rule = website_endpoint.matching_rule(rules, key, None)
+        if rule is not None:
+            return website_endpoint.rule_redirect(rule, key, host)
+        suffix = config["IndexDocument"]["Suffix"]
+        answer = self._website_object(bucket, website_endpoint.index_key(key, suffix), source_ip)
+        if answer.status == 404 and key and not key.endswith("/"):
+            # A "directory" without its slash: S3 redirects to the slash form when its index exists.
+            if self._website_object(bucket, f"{key}/{suffix}", source_ip).status == 200:
+                return website_endpoint.redirect(f"/{quote(key, safe='/')}/", 302)
+        if answer.status >= 400:
+            rule = website_endpoint.matching_rule(rules, key, answer.status)
+            if rule is not None:
+                return website_endpoint.rule_redirect(rule, key, host)
+            error_key = (config.get("ErrorDocument") or {}).get("Key")
+            if error_key:
+                page = self._website_object(bucket, error_key, source_ip)
+                if page.status == 200:
+                    page.status = answer.status
+                    return page
+        return answer
+
+    def _website_object(self, bucket: Bucket, key: str, source_ip: str) -> WebsiteAnswer:
+        """One object as the website serves it: only what an anonymous reader may read."""
+        ctx = RequestContext(
+            request_id="", service="s3", operation="GetObject", region=bucket.region,
+            account_id=self.runtime.credentials.default_account,
+            principal=Principal(account_id="", arn="", kind="anonymous"), now=self.runtime.clock.now(),
+            source_ip=source_ip,
+        )
+        try:
+            authorization.authorize(bucket, ctx, {"Bucket": bucket.name, "Key": key})
+        except ServiceError:
+            return website_endpoint.error_page(403, "AccessDenied", "Access Denied")
+        try:
+            reader = self.data.store.open(bucket.name, key, "")
+        except StoreError:
+            reader = None
+        if reader is None or reader.info.is_delete_marker:
+            return website_endpoint.error_page(404, "NoSuchKey", "The specified key does not exist.", {"Key": key})
+        info = reader.info
+        meta = ObjectMeta.from_bytes(info.metadata)
+        headers = [
+            ("Content-Type", meta.content_type),
+            ("Content-Length", str(info.size)),
+            ("ETag", f'"{info.etag}"'),
+            ("Last-Modified", format_rfc822(info.last_modified / 1e9)),
+        ]
+        return website_endpoint.WebsiteAnswer(200, headers, stream_body(reader, 0, info.size))
+
     def cors_preflight(
         self, bucket_name: str, origin: str | None, method: str | None, requested_headers: list[str]
     ) -> list[tuple[str, str]]:
@@ -423,9 +494,13 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
         return self._set(ctx, params, "lifecycle", None)
 
     def put_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """Store notification destinations (destination existence is not checked yet)."""
+        """Store notification destinations (destination existence is not checked yet); each new
+        destination gets AWS's ``s3:TestEvent``."""
         config = params.get("NotificationConfiguration")
-        return self._set(ctx, params, "notification", lambda: notification.validate_notification(config) or None)
+        old = self._bucket(ctx, params).configs.get("notification")
+        result = self._set(ctx, params, "notification", lambda: notification.validate_notification(config) or None)
+        s3_events.send_test_events(self.runtime, ctx, params["Bucket"], old, self._bucket(ctx, params).configs.get("notification"))
+        return result
 
     def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return dict(self._bucket(ctx, params).configs.get("notification") or {})
