@@ -29,6 +29,7 @@ from pycloud.services.s3 import (
     encryption,
     errors,
     lifecycle,
+    lifecycle_runner,
     notification,
     payment,
     policy,
@@ -73,6 +74,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
         self.data = S3DataStore(
             settings.data_path if settings is not None else None, settings.fsync if settings is not None else "batch"
         )
+        runtime.clock.on_advance(lambda _offset: lifecycle_runner.on_clock_advance(self))
 
     def reset(self) -> None:
         self.buckets.clear()
