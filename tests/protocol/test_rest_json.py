@@ -3,61 +3,19 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore_roundtrip import StreamingRoundtrip, rest_call
 
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError
-from pycloud.protocol.message import BodyStream, HttpRequest, HttpResponse
+from pycloud.protocol.message import BodyStream, HttpRequest
 from pycloud.protocol.rest_json import RestJsonProtocol
-from pycloud.protocol.rest_routing import match_operation
 
-
-def _load_roundtrip():
-    name = "botocore_roundtrip"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-rt_module = _load_roundtrip()
 PROTO = RestJsonProtocol()
 NOW = datetime(2024, 5, 6, 7, 8, 9, 500000, tzinfo=UTC)
-
-
-class _RawStream:
-    """Raw body for AWSResponse that supports both ``stream`` and ``read`` (payload blobs stream)."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any):
-        yield self._body
-
-    def read(self, amt: int | None = None) -> bytes:
-        body, self._body = (self._body, b"") if amt is None else (self._body[:amt], self._body[amt:])
-        return body
-
-
-class StreamingRoundtrip(rt_module.Roundtrip):
-    def _on_send(self, request: Any, **_: Any) -> AWSResponse:
-        http_request = rt_module.to_http_request(request)
-        self.last_request = http_request
-        if self._responder is None:
-            raise rt_module._Captured(http_request)
-        response = self._responder(http_request)
-        assert isinstance(response.body, bytes)
-        return AWSResponse(request.url, response.status, response.headers, _RawStream(response.body))
 
 
 @pytest.fixture(scope="module")
@@ -67,23 +25,7 @@ def lam() -> StreamingRoundtrip:
 
 def call(rt, operation: str, params: dict, result: dict | None = None, error: ServiceError | None = None):
     """Send through botocore, route, parse, answer; returns (params, client result or ClientError, response)."""
-    seen: dict[str, Any] = {}
-
-    def responder(request: HttpRequest) -> HttpResponse:
-        matched = match_operation(rt.model, request.method, request.path, request.query, request.headers)
-        assert matched is not None and matched[0] == operation, matched
-        seen["params"] = PROTO.parse(rt.model, operation, request, matched[1])
-        if error is not None:
-            seen["response"] = PROTO.serialize_error(rt.model, operation, error, "req-1")
-        else:
-            seen["response"] = PROTO.serialize(rt.model, operation, result or {}, "req-1")
-        return seen["response"]
-
-    if error is not None:
-        outcome = rt.error(operation, params, responder)
-    else:
-        outcome = rt_module.strip_metadata(rt.respond(operation, params, responder))
-    return seen["params"], outcome, seen["response"]
+    return rest_call(PROTO, rt, operation, params, result, error)
 
 
 def test_registry_returns_rest_json():

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore_roundtrip import Roundtrip
 
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.model import ServiceModel, load_service_model
 from pycloud.protocol.rest_routing import extract_labels, match_operation
-
-
-def _load_roundtrip():
-    name = "botocore_roundtrip"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +167,7 @@ _SAME_WIRE = {"ListDirectoryBuckets": "ListBuckets"}
 
 @pytest.mark.parametrize("service", ["s3", "lambda"])
 def test_every_operation_botocore_sends_routes_back_to_itself(service):
-    rt_module = _load_roundtrip()
-    rt = rt_module.Roundtrip(service)
+    rt = Roundtrip(service)
     mismatches = []
     for name, op in rt.model.operations.items():
         if op.get("deprecated") or name in ("WriteGetObjectResponse", "CreateSession"):

@@ -2,67 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
-import io
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore_roundtrip import StreamingRoundtrip, rest_call
 
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError
-from pycloud.protocol.message import BodyStream, HttpRequest, HttpResponse
-from pycloud.protocol.rest_routing import match_operation
+from pycloud.protocol.message import BodyStream, HttpRequest
 from pycloud.protocol.rest_xml import RestXmlProtocol
 
-
-def _load_roundtrip():
-    name = "botocore_roundtrip"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-rt_module = _load_roundtrip()
 PROTO = RestXmlProtocol()
 NOW = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
-
-
-class _RawStream(io.BytesIO):
-    """Raw body for AWSResponse that also supports ``read`` (botocore streams payload blobs)."""
-
-    def stream(self, **_: Any):
-        yield self.getvalue()
-
-
-def _collect(body: Any) -> bytes:
-    if isinstance(body, bytes):
-        return body
-
-    async def drain() -> bytes:
-        return b"".join([chunk async for chunk in body])
-
-    return asyncio.run(drain())
-
-
-class StreamingRoundtrip(rt_module.Roundtrip):
-    """The shared Roundtrip, answering with a raw stream so streaming payloads can be read."""
-
-    def _on_send(self, request: Any, **_: Any) -> AWSResponse:
-        http_request = rt_module.to_http_request(request)
-        self.last_request = http_request
-        if self._responder is None:
-            raise rt_module._Captured(http_request)
-        response = self._responder(http_request)
-        return AWSResponse(request.url, response.status, response.headers, _RawStream(_collect(response.body)))
 
 
 @pytest.fixture(scope="module")
@@ -71,27 +23,8 @@ def s3() -> StreamingRoundtrip:
 
 
 def call(rt, operation: str, params: dict, result: dict | None = None, error: ServiceError | None = None):
-    """Send ``operation`` through botocore; route and parse it; answer with ``result`` or ``error``.
-
-    Returns (parsed params, client result or ClientError, HttpResponse).
-    """
-    seen: dict[str, Any] = {}
-
-    def responder(request: HttpRequest) -> HttpResponse:
-        matched = match_operation(rt.model, request.method, request.path, request.query, request.headers)
-        assert matched is not None and matched[0] == operation, matched
-        seen["params"] = PROTO.parse(rt.model, operation, request, matched[1])
-        if error is not None:
-            seen["response"] = PROTO.serialize_error(rt.model, operation, error, "req-1")
-        else:
-            seen["response"] = PROTO.serialize(rt.model, operation, result or {}, "req-1")
-        return seen["response"]
-
-    if error is not None:
-        outcome = rt.error(operation, params, responder)
-    else:
-        outcome = rt_module.strip_metadata(rt.respond(operation, params, responder))
-    return seen["params"], outcome, seen["response"]
+    """Send through botocore, route, parse, answer; returns (params, client result or ClientError, response)."""
+    return rest_call(PROTO, rt, operation, params, result, error)
 
 
 def test_registry_returns_rest_xml():

@@ -17,7 +17,9 @@ speaks CBOR, JSON and query), or any protocol for tests that need one.
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import io
 import json
 import tempfile
 from collections.abc import Callable
@@ -169,3 +171,59 @@ class Roundtrip:
 def strip_metadata(result: dict[str, Any]) -> dict[str, Any]:
     """A parsed botocore result without ``ResponseMetadata``."""
     return {k: v for k, v in result.items() if k != "ResponseMetadata"}
+
+
+class _RawStream(io.BytesIO):
+    """Raw body for AWSResponse that also supports ``read`` (botocore streams payload blobs)."""
+
+    def stream(self, **_: Any):
+        yield self.getvalue()
+
+
+def collect_body(body: Any) -> bytes:
+    """A response body as bytes, draining an async iterator (streamed payloads) if need be."""
+    if isinstance(body, bytes):
+        return body
+
+    async def drain() -> bytes:
+        return b"".join([chunk async for chunk in body])
+
+    return asyncio.run(drain())
+
+
+class StreamingRoundtrip(Roundtrip):
+    """A Roundtrip answering with a readable raw stream, so streaming payloads (S3 bodies, Lambda
+    Invoke payloads) can be read by the client."""
+
+    def _on_send(self, request: Any, **_: Any) -> AWSResponse:
+        http_request = to_http_request(request)
+        self.last_request = http_request
+        if self._responder is None:
+            raise _Captured(http_request)
+        response = self._responder(http_request)
+        return AWSResponse(request.url, response.status, response.headers, _RawStream(collect_body(response.body)))
+
+
+def rest_call(proto: Any, rt: Roundtrip, operation: str, params: dict, result: dict | None = None,
+              error: Any = None) -> tuple[dict, Any, HttpResponse]:
+    """Send ``operation`` through botocore; route it by its REST template, parse it with ``proto``,
+    answer with ``result`` or ``error``. Returns (parsed params, client result or ClientError, response)."""
+    from pycloud.protocol.rest_routing import match_operation
+
+    seen: dict[str, Any] = {}
+
+    def responder(request: HttpRequest) -> HttpResponse:
+        matched = match_operation(rt.model, request.method, request.path, request.query, request.headers)
+        assert matched is not None and matched[0] == operation, matched
+        seen["params"] = proto.parse(rt.model, operation, request, matched[1])
+        if error is not None:
+            seen["response"] = proto.serialize_error(rt.model, operation, error, "req-1")
+        else:
+            seen["response"] = proto.serialize(rt.model, operation, result or {}, "req-1")
+        return seen["response"]
+
+    if error is not None:
+        outcome = rt.error(operation, params, responder)
+    else:
+        outcome = strip_metadata(rt.respond(operation, params, responder))
+    return seen["params"], outcome, seen["response"]

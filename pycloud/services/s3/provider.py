@@ -9,6 +9,7 @@ from mixins by family (``objects``, ``listing``, ``multipart``) working on the n
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -74,7 +75,9 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
         self.data = S3DataStore(
             settings.data_path if settings is not None else None, settings.fsync if settings is not None else "batch"
         )
-        runtime.clock.on_advance(lambda _offset: lifecycle_runner.on_clock_advance(self))
+        # Weakly: a provider dropped by its owner (tests build many) must not stay alive for the clock.
+        ref = weakref.ref(self)
+        runtime.clock.on_advance(lambda _offset: (p := ref()) is not None and lifecycle_runner.on_clock_advance(p))
 
     def reset(self) -> None:
         self.buckets.clear()
