@@ -51,6 +51,16 @@ class Plan:
     payload_shape: dict[str, Any] | None = None
     has_body_members: bool = False
     query_keys: frozenset[str] = frozenset()  # query keys claimed by named members or the template
+    # Lookup tables compiled from ``bindings`` so a request touches only the bindings it carries.
+    uri: list[Binding] = field(default_factory=list)
+    query: dict[str, Binding] = field(default_factory=dict)
+    query_map: Binding | None = None
+    headers: dict[str, Binding] = field(default_factory=dict)
+    """Lower-case header name → its binding."""
+    prefixes: list[Binding] = field(default_factory=list)
+    by_member: dict[str, Binding] = field(default_factory=dict)
+    plain: frozenset[str] = frozenset()
+    """Members whose text is their value (strings that are not JSON values)."""
 
 
 _plans: dict[tuple[str, str, str], Plan] = {}
@@ -81,7 +91,29 @@ def _build_plan(service: ServiceModel, operation: str, direction: str) -> Plan:
     template_query = op.get("http", {}).get("requestUri", "").partition("?")[2]
     claimed.update(part.partition("=")[0] for part in template_query.split("&") if part)
     plan.query_keys = frozenset(claimed)
+    _compile(plan)
     return plan
+
+
+def _compile(plan: Plan) -> None:
+    plain: set[str] = set()
+    for binding in plan.bindings:
+        plan.by_member[binding.member] = binding
+        kind = binding.shape["type"]
+        if kind == "string" and not (binding.ref.get("jsonvalue") or binding.shape.get("jsonvalue")):
+            plain.add(binding.member)
+        if binding.location == "uri":
+            plan.uri.append(binding)
+        elif binding.location == "querystring":
+            if kind == "map":
+                plan.query_map = binding
+            else:
+                plan.query.setdefault(binding.name, binding)
+        elif binding.location == "header":
+            plan.headers.setdefault(binding.name.lower(), binding)
+        elif binding.location == "headers":
+            plan.prefixes.append(binding)
+    plan.plain = frozenset(plain)
 
 
 def plan_for(service: ServiceModel, operation: str, direction: str) -> Plan:
@@ -190,7 +222,32 @@ class RestProtocol:
         if labels is None:
             labels = extract_labels(service, operation, request.path)
         params: dict[str, Any] = {}
-        for binding in plan.bindings:
+        plain = plan.plain
+        for binding in plan.uri:
+            raw = labels.get(binding.name)
+            if raw is not None:
+                params[binding.member] = raw if binding.member in plain else self._from_text(
+                    service, binding, raw, "iso8601"
+                )
+        if request.query:
+            query_bindings = plan.query
+            for name in request.query:
+                binding = query_bindings.get(name)
+                if binding is None:
+                    continue
+                value = self._read_binding(service, binding, request, labels, plan)
+                if value is not None:
+                    params[binding.member] = value
+            if plan.query_map is not None:
+                value = self._query_map(service, plan.query_map, request, plan)
+                if value is not None:
+                    params[plan.query_map.member] = value
+        header_bindings = plan.headers
+        for name, raw in request.headers.items():
+            binding = header_bindings.get(name)
+            if binding is not None:
+                params[binding.member] = raw if binding.member in plain else self._header_value(service, binding, raw)
+        for binding in plan.prefixes:
             value = self._read_binding(service, binding, request, labels, plan)
             if value is not None:
                 params[binding.member] = value
@@ -322,11 +379,17 @@ class RestProtocol:
         result = result or {}
         if plan.shape is None:
             return response
-        for binding in plan.bindings:
-            value = result.get(binding.member)
-            if value is None:
+        by_member = plan.by_member
+        plain = plan.plain
+        headers = response.headers
+        for member, value in result.items():
+            binding = by_member.get(member)
+            if binding is None or value is None:
                 continue
-            self._write_binding(service, binding, value, response)
+            if member in plain and binding.location == "header" and isinstance(value, str):
+                headers.append((binding.name, _clean_header(value)))
+            else:
+                self._write_binding(service, binding, value, response)
         body: Any = b""
         content_type: str | None = None
         if plan.payload is not None:
