@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from urllib.parse import unquote_plus
 
 import httptools
@@ -40,6 +41,10 @@ class ClientDisconnected(Exception):
     """The peer went away while its request body was still being read."""
 
 
+_unquote_plus = lru_cache(maxsize=4096)(unquote_plus)
+"""Encoded parameters repeat (a presigned URL's credential on every replay): decode each once."""
+
+
 def parse_query(raw: str) -> dict[str, list[str]]:
     """Decode a query string into name → values, keeping blank values (``?uploads`` → ``[""]``)."""
     result: dict[str, list[str]] = {}
@@ -49,8 +54,11 @@ def parse_query(raw: str) -> dict[str, list[str]]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        if "%" in part or "+" in part:  # most parameters need no decoding: skip the slow path
-            name, value = unquote_plus(name), unquote_plus(value)
+        # Most names and values need no decoding: skip the slow path for each one that doesn't.
+        if "%" in name or "+" in name:
+            name = _unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = _unquote_plus(value)
         result.setdefault(name, []).append(value)
     return result
 

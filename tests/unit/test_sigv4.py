@@ -426,6 +426,19 @@ def test_presigned_tampering(store):
     expect_error("SignatureDoesNotMatch", 403, auth, req, store)
 
 
+def test_replayed_presigned_url_is_rechecked_after_key_rotation(store):
+    """A verified signature is remembered by its inputs, the signing key among them: replaying the
+    URL after the account's secret changes fails, and a tampered replay never rides on the memo."""
+    signed = sign(S3SigV4QueryAuth, "http://localhost:4566/bucket/replayed", expires=600)
+    for _ in range(3):
+        assert auth(to_http(signed), store).verified
+    req = to_http(signed)
+    req.headers["host"] = "other:4566"
+    expect_error("SignatureDoesNotMatch", 403, auth, req, store)
+    store.add_account(ACCOUNT, KEY, "a-new-secret")
+    expect_error("SignatureDoesNotMatch", 403, auth, to_http(signed), store)
+
+
 def test_presigned_expires_limits(store):
     req = to_http(sign(S3SigV4QueryAuth, "http://localhost:4566/bucket/key", expires=MAX_PRESIGN_EXPIRES))
     assert auth(req, store).verified
