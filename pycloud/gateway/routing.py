@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote
 
 from pycloud.protocol.errors import ServiceError
@@ -71,6 +72,7 @@ def credential_scope(request: HttpRequest) -> tuple[str, str] | None:
     return parts[2], parts[3]
 
 
+@lru_cache(maxsize=1024)
 def s3_bucket_from_host(host: str) -> str | None:
     """The bucket of a virtual-hosted-style S3 host (``bucket.s3.localhost:4566`` → ``bucket``)."""
     host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
@@ -81,13 +83,19 @@ def s3_bucket_from_host(host: str) -> str | None:
     return None if _NOT_A_BUCKET.match(bucket) else bucket
 
 
-def _website_route(request: HttpRequest) -> Route | None:
-    """A request for a bucket's website endpoint, by host (``b.s3-website.localhost``) or path."""
-    host = request.headers.get("host", "")
+@lru_cache(maxsize=1024)
+def _website_bucket(host: str) -> str | None:
+    """The bucket of a website endpoint host (``b.s3-website.localhost:4566`` → ``b``), else None."""
     host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     match = _S3_WEBSITE_HOST.match(host.lower())
-    if match is not None:
-        bucket, key = match.group("bucket"), request.path.lstrip("/")
+    return match.group("bucket") if match is not None else None
+
+
+def _website_route(request: HttpRequest) -> Route | None:
+    """A request for a bucket's website endpoint, by host (``b.s3-website.localhost``) or path."""
+    bucket = _website_bucket(request.headers.get("host", ""))
+    if bucket is not None:
+        key = request.path.lstrip("/")
     elif request.path.startswith(WEBSITE_PATH):
         bucket, _, key = request.path[len(WEBSITE_PATH):].partition("/")
     else:
@@ -105,6 +113,62 @@ def _pick(services: list[str], wanted: tuple[str, ...]) -> tuple[str, str] | Non
     return None
 
 
+_PRESIGN_QUERY = frozenset({
+    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+    "X-Amz-Signature", "X-Amz-Security-Token", "x-id",
+})
+_READ_QUERY = _PRESIGN_QUERY | {
+    "versionId", "partNumber", "response-cache-control", "response-content-disposition",
+    "response-content-encoding", "response-content-language", "response-content-type", "response-expires",
+}
+_PART_QUERY = _PRESIGN_QUERY | {"partNumber", "uploadId"}
+_HOT_OPERATIONS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject"}
+
+
+def s3_object_route(request: HttpRequest, region: str | None) -> Route | None:
+    """The route of S3's hot object operations (GetObject, HeadObject, PutObject, UploadPart),
+    decided from the method, query keys and path alone; None when the request is anything else
+    (then the model's templates decide). Gives the same answer the templates would."""
+    operation = _HOT_OPERATIONS.get(request.method)
+    if operation is None:
+        return None
+    query = request.query
+    if operation == "PutObject":
+        if "x-amz-copy-source" in request.headers:
+            return None
+        if "uploadId" in query or "partNumber" in query:
+            if "uploadId" not in query or "partNumber" not in query or not _PART_QUERY.issuperset(query):
+                return None
+            operation = "UploadPart"
+        elif not _PRESIGN_QUERY.issuperset(query):
+            return None
+    elif not _READ_QUERY.issuperset(query):
+        return None
+    x_id = query.get("x-id")
+    if x_id is not None and x_id != [operation]:
+        return None
+    path = request.path
+    virtual = s3_bucket_from_host(request.headers.get("host", ""))
+    if virtual is not None:
+        bucket, key = virtual, path[1:]
+    else:
+        if path.startswith(WEBSITE_PATH) or path.startswith("/v20180820/"):
+            return None
+        bucket, _, key = path[1:].partition("/")
+        if not bucket:
+            return None
+    if not key or "%" in bucket:
+        return None
+    if "%" in key:
+        try:
+            key = unquote(key, errors="strict")
+        except UnicodeDecodeError:
+            return None  # the templates' route reports InvalidURI
+    extra = {"virtual_host_bucket": virtual, "path": "/" + virtual + path} if virtual is not None else {}
+    return Route("s3", "rest-xml", operation, labels={"Bucket": bucket, "Key": key}, region=region,
+                 signing_name="s3", extra=extra)
+
+
 class Router:
     """Finds the Route for a request (stateless apart from lazily built indexes)."""
 
@@ -116,6 +180,10 @@ class Router:
         scope = credential_scope(request)
         region, signing = scope if scope else (None, None)
         headers = request.headers
+        if signing in (None, "s3") and "x-amz-target" not in headers:
+            fast = s3_object_route(request, region)
+            if fast is not None:
+                return fast
 
         target = headers.get("x-amz-target")
         if target:

@@ -50,6 +50,12 @@ class _PathTemplate:
 class _Router:
     by_method: dict[str, list[_PathTemplate]]
     by_operation: dict[str, _PathTemplate]
+    valued_query: tuple[str, ...] = ()
+    """Query keys some template requires with a particular value (their values matter)."""
+    header_names: tuple[str, ...] = ()
+    """Headers some operation requires (their presence matters)."""
+    choices: dict[tuple, tuple[int, str] | None] = field(default_factory=dict)
+    """What decided a request's operation → (template index, operation): routing memo."""
 
 
 _routers: dict[str, _Router] = {}
@@ -142,7 +148,10 @@ def _build_router(service: ServiceModel) -> _Router:
     by_method: dict[str, list[_PathTemplate]] = {}
     for (method, _), template in templates.items():
         by_method.setdefault(method, []).append(template)
-    return _Router(by_method, by_operation)
+    routes = [route for template in templates.values() for route in template.routes]
+    valued = sorted({key for route in routes for key, value in route.literal_query if value is not None})
+    headers = sorted({name for route in routes for name in route.required_headers})
+    return _Router(by_method, by_operation, tuple(valued), tuple(headers))
 
 
 def _router(service: ServiceModel) -> _Router:
@@ -192,14 +201,46 @@ def match_operation(
     Raises ServiceError(InvalidURI) when a label is not valid percent-encoded UTF-8.
     """
     headers = headers or {}
-    templates = _router(service).by_method.get(method.upper())
+    router = _router(service)
+    method = method.upper()
+    templates = router.by_method.get(method)
     if not templates:
         return None
     x_id = (query.get("x-id") or [None])[0]
+    matches = [template.regex.match(path) for template in templates]
+    # The choice depends only on which templates match, the query's keys (and values of the keys
+    # templates pin), x-id and which required headers are present: remember it by those.
+    signature = (
+        method,
+        tuple(match is not None for match in matches),
+        frozenset(query),
+        x_id,
+        tuple((key, tuple(query[key])) for key in router.valued_query if key in query),
+        tuple(name in headers for name in router.header_names),
+    )
+    choice = router.choices.get(signature, False)
+    if choice is False:
+        choice = _choose(templates, matches, query, headers, x_id)
+        if len(router.choices) >= 4096:
+            router.choices.clear()
+        router.choices[signature] = choice
+    if choice is None:
+        return None
+    index, operation = choice
+    return operation, _decode_labels(templates[index], matches[index])
+
+
+def _choose(
+    templates: list[_PathTemplate],
+    matches: list[re.Match[str] | None],
+    query: dict[str, list[str]],
+    headers: dict[str, str],
+    x_id: str | None,
+) -> tuple[int, str] | None:
+    """(index of the winning template, operation) by the specificity rules, or None."""
     best_key: tuple | None = None
-    best: tuple[_Route, _PathTemplate, re.Match[str]] | None = None
-    for template in templates:
-        match = template.regex.match(path)
+    best: tuple[_Route, int] | None = None
+    for index, (template, match) in enumerate(zip(templates, matches, strict=True)):
         if match is None:
             continue
         for route in template.routes:
@@ -217,11 +258,10 @@ def match_operation(
                 sum(1 for q in route.optional_query if q in query),
             )
             if best_key is None or key > best_key or (key == best_key and route.operation < best[0].operation):
-                best_key, best = key, (route, template, match)
+                best_key, best = key, (route, index)
     if best is None:
         return None
-    route, template, match = best
-    return route.operation, _decode_labels(template, match)
+    return best[1], best[0].operation
 
 
 def extract_labels(service: ServiceModel, operation: str, path: str) -> dict[str, str]:
