@@ -33,7 +33,22 @@ def format_iso8601(value: datetime | float | int | str, millis: bool = True) -> 
 
 def format_rfc822(value: datetime | float | int | str) -> str:
     """``Tue, 02 Jan 2024 03:04:05 GMT`` (HTTP-date, used in headers)."""
-    dt = to_datetime(value).astimezone(UTC)
+    if isinstance(value, (int, float)):
+        # Epoch numbers repeat (an object's Last-Modified on every GET): memoise by whole second.
+        second = int(value // 1)
+        text = _RFC822_CACHE.get(second)
+        if text is None:
+            if len(_RFC822_CACHE) >= 4096:
+                _RFC822_CACHE.clear()
+            text = _RFC822_CACHE[second] = _rfc822(datetime.fromtimestamp(second, UTC))
+        return text
+    return _rfc822(to_datetime(value).astimezone(UTC))
+
+
+_RFC822_CACHE: dict[int, str] = {}
+
+
+def _rfc822(dt: datetime) -> str:
     return f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} {dt:%H:%M:%S} GMT"
 
 

@@ -152,7 +152,7 @@ class ListingOperations:
         """StorageClass, checksum and Owner of one listed version, read from its stored metadata."""
         try:
             info = self.data.store.head(bucket.name, summary.key, summary.version_id)
-            meta = ObjectMeta.from_bytes(info.metadata)
+            meta = ObjectMeta.shared(info.metadata)
             algorithm = info.checksum_algorithm or next(iter(meta.checksums), "")
         except StoreError:
             # Removed between the listing and this read: describe it with the defaults.

@@ -8,7 +8,7 @@ instead, because a stored version's metadata never changes.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pycloud.services.s3 import errors
@@ -56,14 +56,13 @@ class ObjectMeta:
 
     def to_bytes(self) -> bytes:
         """The compact JSON the store keeps (empty members left out)."""
-        data = {k: v for k, v in asdict(self).items() if v not in ({}, [], "", None)}
-        if self.content_type != DEFAULT_CONTENT_TYPE:
-            data["content_type"] = self.content_type
-        else:
+        # Members read directly (not dataclasses.asdict, which deep-copies): this runs on every PUT.
+        data = {name: value for name in _FIELD_ORDER if (value := getattr(self, name)) not in _EMPTY}
+        if self.content_type == DEFAULT_CONTENT_TYPE:
             data.pop("content_type", None)
         if self.storage_class == "STANDARD":
             data.pop("storage_class", None)
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        return _encode(data).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> ObjectMeta:
@@ -71,8 +70,26 @@ class ObjectMeta:
         if not raw:
             return cls()
         data = json.loads(raw)
-        names = {f.name for f in fields(cls)}
+        names = _FIELD_NAMES
         return cls(**{k: v for k, v in data.items() if k in names})
+
+    @classmethod
+    def shared(cls, raw: bytes) -> ObjectMeta:
+        """``from_bytes`` memoised by the raw bytes, for readers that never modify the result
+        (GET/HEAD/listing decode the same few metadata blobs over and over)."""
+        meta = _SHARED.get(raw)
+        if meta is None:
+            if len(_SHARED) >= 4096:
+                _SHARED.clear()
+            meta = _SHARED[raw] = cls.from_bytes(raw)
+        return meta
+
+
+_SHARED: dict[bytes, ObjectMeta] = {}
+_FIELD_ORDER = tuple(f.name for f in fields(ObjectMeta))
+_FIELD_NAMES = frozenset(_FIELD_ORDER)
+_EMPTY = ({}, [], "", None)
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def system_members(params: dict[str, Any]) -> dict[str, Any]:
