@@ -3,8 +3,11 @@
 pytest-benchmark:  python3 -m pytest bench/bench_objstore.py --benchmark-enable
 Quick table:       PYTHONPATH=. python3 bench/bench_objstore.py [--objects 1000000]
 Cases: put/get of 4 KiB and 64 MiB bodies (sync=batch, so a put is in the OS page cache when it
-returns and fsynced within 50 ms; 64 MiB bodies are fdatasynced before commit), listing 20,000 keys
-in 20 pages of 1,000, and index memory per object measured as the RSS delta of N small puts.
+returns and fsynced within 50 ms; 64 MiB bodies are fdatasynced before commit), a 64 MiB body
+streamed in 1 MiB chunks under sync=never and sync=always (MD5 hashed on a worker thread while the
+chunk is written), 4 threads of 4 KiB puts under sync=always (group commit: waiting commits share
+one fdatasync) and sync=batch, listing 20,000 keys in 20 pages of 1,000, and index memory per
+object measured as the RSS delta of N small puts.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import os
 import resource
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -53,6 +57,34 @@ def list_all(store: _core.ObjectStore) -> int:
         if not page.is_truncated:
             return total
         marker = page.next_marker
+
+
+def put_chunked(store: _core.ObjectStore, key: str, body: bytes, chunk: int = 1 << 20) -> None:
+    """A streaming put in fixed-size chunks, as the S3 layer feeds a request body."""
+    writer = store.begin_put("b", "crc64nvme")
+    view = memoryview(body)
+    for offset in range(0, len(body), chunk):
+        writer.write(view[offset : offset + chunk])
+    writer.commit(key)
+
+
+def threaded_puts(store: _core.ObjectStore, threads: int = 4, per_thread: int = 250) -> int:
+    """``threads`` threads each putting ``per_thread`` 4 KiB objects; returns the number of puts."""
+    run = next(_RUNS)
+
+    def worker(t: int) -> None:
+        for i in range(per_thread):
+            store.put("b", f"r{run}/t{t}/{i}", SMALL)
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return threads * per_thread
+
+
+_RUNS = iter(range(10**9))
 
 
 def rss_bytes() -> int:
@@ -103,6 +135,25 @@ def test_get_64m(benchmark, store):
     benchmark.pedantic(lambda: store.get("b", "big"), rounds=3, iterations=1)
 
 
+@pytest.mark.parametrize("sync", ["never", "always"])
+def test_put_64m_in_1m_chunks(benchmark, sync):
+    body = large()
+    with tempfile.TemporaryDirectory() as d:
+        s = _core.ObjectStore(d, sync=sync)
+        s.create_bucket("b")
+        benchmark.pedantic(lambda: put_chunked(s, "big", body), rounds=5, iterations=1)
+        s.close()
+
+
+@pytest.mark.parametrize("sync", ["always", "batch"])
+def test_put_4k_4_threads(benchmark, sync):
+    with tempfile.TemporaryDirectory() as d:
+        s = _core.ObjectStore(d, sync=sync)
+        s.create_bucket("b")
+        benchmark.pedantic(lambda: threaded_puts(s), rounds=5, iterations=1)
+        s.close()
+
+
 def test_list_20k(benchmark, store):
     fill_listing(store)
     assert benchmark(lambda: list_all(store)) == 20_000
@@ -133,6 +184,20 @@ def main() -> None:
         put64 = _time(lambda: s.put("b", "big", body), 2)
         get64 = _time(lambda: s.get("b", "big"), 3)
         s.close()
+    chunked: dict[str, float] = {}
+    threaded: dict[str, float] = {}
+    for sync in ("never", "always"):
+        with tempfile.TemporaryDirectory() as d:
+            s = _core.ObjectStore(d, sync=sync)
+            s.create_bucket("b")
+            chunked[sync] = _time(lambda s=s: put_chunked(s, "big", body), 2)
+            s.close()
+    for sync in ("always", "batch"):
+        with tempfile.TemporaryDirectory() as d:
+            s = _core.ObjectStore(d, sync=sync)
+            s.create_bucket("b")
+            threaded[sync] = _time(lambda s=s: threaded_puts(s), 1) / 1000
+            s.close()
     with tempfile.TemporaryDirectory() as d:
         s = new_store(d)
         fill_listing(s)
@@ -145,6 +210,10 @@ def main() -> None:
         ("get 4 KiB", f"{1 / get4k:,.0f} ops/s", f"{get4k * 1e6:.1f} µs"),
         ("put 64 MiB", f"{64 / put64:,.0f} MiB/s", f"{put64 * 1e3:.0f} ms"),
         ("get 64 MiB", f"{64 / get64:,.0f} MiB/s", f"{get64 * 1e3:.0f} ms"),
+        *((f"put 64 MiB in 1 MiB chunks, sync={k}", f"{64 / v:,.0f} MiB/s", f"{v * 1e3:.0f} ms")
+          for k, v in chunked.items()),
+        *((f"put 4 KiB x 4 threads, sync={k}", f"{1 / v:,.0f} ops/s", f"{v * 1e6:.1f} µs")
+          for k, v in threaded.items()),
         ("list 20,000 keys (20 pages)", f"{list20k * 1e3:.1f} ms", ""),
         (f"index bytes/object ({args.objects:,} objects)", f"{per_obj:.0f} B", f"peak RSS {peak:.0f} MiB"),
     ]

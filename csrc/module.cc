@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/cpu_features.h"
+#include "common/crc_combine.h"
 #include "common/hasher.h"
 #include "objstore/objstore_py.h"
 #include "pyutil.h"
@@ -125,6 +126,16 @@ void RegisterCommon(py::module_& m) {
 
   m.def("hash_bytes", &HashBytesPy, py::arg("algorithm"), py::arg("data"),
         "One-shot digest of a bytes-like object; raises ValueError for an unknown algorithm.");
+
+  m.def(
+      "crc_combine",
+      [](const std::string& algorithm, uint64_t crc_a, uint64_t crc_b, uint64_t length_b) {
+        uint64_t out = 0;
+        ThrowIfError(CrcCombine(algorithm, crc_a, crc_b, length_b, &out));
+        return out;
+      },
+      py::arg("algorithm"), py::arg("crc_a"), py::arg("crc_b"), py::arg("length_b"),
+      "CRC of A||B from CRC(A), CRC(B) and len(B) (crc32, crc32c, crc64nvme; values as integers).");
 
   py::tuple names(HasherNames().size());
   for (size_t i = 0; i < HasherNames().size(); ++i) names[i] = py::str(HasherNames()[i]);

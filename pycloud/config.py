@@ -48,6 +48,8 @@ class Settings:
     """Object store durability: ``always`` (fsync before acknowledging), ``batch`` (acknowledged
     writes survive a crash of pycloud and reach disk within 50 ms), ``never`` (survive a pycloud
     crash, not an OS crash)."""
+    s3_lifecycle_interval: float = 60.0
+    """Real seconds between S3 lifecycle passes (besides every virtual clock advance); 0 turns them off."""
     providers: str = ""
     """Provider overrides, ``SERVICE=MODULE:CLASS`` comma-separated (custom or stub providers)."""
     accounts: list[AccountSpec] = field(default_factory=list)

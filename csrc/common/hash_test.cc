@@ -9,6 +9,7 @@
 #include "common/cpu_features.h"
 #include "common/crc32.h"
 #include "common/crc32c.h"
+#include "common/crc_combine.h"
 #include "common/crc64nvme.h"
 #include "common/hasher.h"
 #include "common/md5.h"
@@ -235,6 +236,35 @@ TEST(Status, NamedConstructors) {
   CHECK(Status::IOError("disk").IsIOError());
   Status copy = nf;
   CHECK_EQ(copy.message(), std::string("key"));
+}
+
+// CRC(A||B) from CRC(A), CRC(B) and |B| equals the CRC of the concatenation, at every split.
+TEST(CrcCombine, EqualsCrcOfConcatenation) {
+  const std::string data = RandomBytes(5000, 11);
+  for (size_t total : {0, 1, 2, 7, 63, 64, 65, 1000, 4999}) {
+    for (size_t split : {size_t{0}, total / 3, total / 2, total > 0 ? total - 1 : 0, total}) {
+      const char* a = data.data();
+      const char* b = data.data() + split;
+      const size_t nb = total - split;
+      CHECK_EQ(Crc32Combine(Crc32Extend(0, a, split), Crc32Extend(0, b, nb), nb), Crc32Extend(0, a, total));
+      CHECK_EQ(Crc32cCombine(Crc32cExtend(0, a, split), Crc32cExtend(0, b, nb), nb), Crc32cExtend(0, a, total));
+      CHECK_EQ(Crc64NvmeCombine(Crc64NvmeExtend(0, a, split), Crc64NvmeExtend(0, b, nb), nb),
+               Crc64NvmeExtend(0, a, total));
+    }
+  }
+  // A long B (bits of |B| far above the data above): 3 MiB + 5 of zero bytes.
+  const std::string zeros((3u << 20) + 5, '\0');
+  const std::string head = "123456789";
+  std::string all = head + zeros;
+  uint64_t out = 0;
+  CHECK(CrcCombine("CRC64NVME", Crc64NvmeExtend(0, head.data(), head.size()),
+                   Crc64NvmeExtend(0, zeros.data(), zeros.size()), zeros.size(), &out).ok());
+  CHECK_EQ(out, Crc64NvmeExtend(0, all.data(), all.size()));
+  CHECK(CrcCombine("crc32", 0xCBF43926u, 0, 0, &out).ok());
+  CHECK_EQ(out, uint64_t{0xCBF43926u});
+  CHECK(CrcCombine("sha256", 1, 2, 3, &out).IsInvalidArgument());
+  CHECK(CrcCombine("crc32c", uint64_t{1} << 32, 0, 1, &out).IsInvalidArgument());
+  CHECK(CrcCombinable("CRC32C") && !CrcCombinable("sha1"));
 }
 
 }  // namespace

@@ -10,6 +10,13 @@
 // but dropping one could resurrect an older record for the same thing in an older segment; so they
 // are dropped only from the oldest segment and carried forward otherwise. A dead put that completed
 // an upload is carried forward as an upload-end tombstone for the same reason.
+//
+// Background compaction: a thread sleeps until a sealed segment's garbage ratio passes
+// compaction_garbage_ratio (noticed where live bytes drop or a segment is sealed), then runs the
+// same non-forced Compact(), at most once per compaction_interval_ms. Closing the store stops it
+// between two records; a segment left half-moved is harmless (replay keeps the first copy of a
+// sequence number, and the old segment stays until a later run finishes it).
+#include <chrono>
 #include <vector>
 
 #include "objstore/log_format.h"
@@ -35,10 +42,12 @@ Status ObjectStore::Impl::Compact(bool force, CompactionStats* stats) {
     }
   }
   for (const std::shared_ptr<Segment>& seg : candidates) {
+    if (stop_compactor_) break;  // closing: the rest waits for the next open
     LogScanner scanner(seg->file.get(), seg->size, /*verify_data=*/true);
     LogScanner::Record rec;
     Status s;
     while ((s = scanner.Next(&rec, /*read_data=*/true)).ok()) {
+      if (stop_compactor_) break;
       Op op;
       s = DecodeOp(rec.header.type, rec.meta, &op);
       if (!s.ok()) return s;
@@ -114,15 +123,19 @@ Status ObjectStore::Impl::Compact(bool force, CompactionStats* stats) {
       }
       if (!s.ok()) return s;
     }
+    if (stop_compactor_) break;
     if (!s.IsNotFound()) return s;  // leave the segment in place: nothing was lost
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      // The moved copies must be durable before the originals disappear.
+      std::unique_lock<std::mutex> lock(mu_);
+      // The moved copies must be durable before the originals disappear (the sync runs without
+      // mu_, shared with concurrent commits).
       if (options_.sync != Options::Sync::kNever) {
-        s = SyncLocked();
+        s = SyncUpToLocked(lock, appended_);
         if (!s.ok()) return s;
       }
       segments_.erase(seg->id);
+      ++segments_compacted_;
+      bytes_reclaimed_ += seg->size;
     }
     env_->RemoveFile(seg->path);
     ++local.segments_compacted;
@@ -130,6 +143,52 @@ Status ObjectStore::Impl::Compact(bool force, CompactionStats* stats) {
   }
   if (stats != nullptr) *stats = local;
   return Status::OK();
+}
+
+void ObjectStore::Impl::MaybeWantCompactionLocked(const Segment& seg) {
+  if (options_.compaction_interval_ms == 0 || compaction_wanted_ || &seg == active_.get() || seg.size == 0) return;
+  const double garbage = 1.0 - static_cast<double>(seg.live_bytes) / static_cast<double>(seg.size);
+  if (garbage < options_.compaction_garbage_ratio) return;
+  compaction_wanted_ = true;
+  compact_cv_.notify_all();
+}
+
+void ObjectStore::Impl::StartCompactor() {
+  if (options_.compaction_interval_ms == 0) return;
+  {
+    // Segments left garbage-heavy by an earlier run (or by replay) are looked at once up front.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, seg] : segments_) MaybeWantCompactionLocked(*seg);
+  }
+  compactor_ = std::thread([this] { CompactorLoop(); });
+}
+
+void ObjectStore::Impl::StopCompactor() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_compactor_ = true;
+  }
+  compact_cv_.notify_all();
+  if (compactor_.joinable() && compactor_.get_id() != std::this_thread::get_id()) compactor_.join();
+}
+
+void ObjectStore::Impl::CompactorLoop() {
+  const auto interval = std::chrono::milliseconds(options_.compaction_interval_ms);
+  // Rate limit: runs start at least `interval` apart (and not before `interval` after open).
+  auto next = std::chrono::steady_clock::now() + interval;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_compactor_) {
+    compact_cv_.wait(lock, [&] { return stop_compactor_ || compaction_wanted_; });
+    if (!compact_cv_.wait_until(lock, next, [&] { return stop_compactor_.load(); }) && !stop_compactor_) {
+      compaction_wanted_ = false;
+      lock.unlock();
+      CompactionStats cs;
+      Status s = Compact(/*force=*/false, &cs);  // a failure is retried when next wanted
+      lock.lock();
+      if (s.ok() && cs.segments_compacted > 0) ++background_compactions_;
+      next = std::chrono::steady_clock::now() + interval;
+    }
+  }
 }
 
 }  // namespace objstore

@@ -45,7 +45,7 @@ Status ObjectStore::Impl::CreateUpload(std::string_view bucket, std::string_view
                                        int64_t now, std::string* upload_id) {
   if (key.empty()) return MakeError(StoreError::kInvalidArgument, "empty key");
   if (key.size() > kMaxKeyBytes) return MakeError(StoreError::kKeyTooLong, "key longer than 1024 bytes");
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (FindBucketLocked(bucket) == nullptr) return MakeError(StoreError::kNoSuchBucket, bucket);
   Op op;
   op.type = RecordType::kUploadCreate;
@@ -60,7 +60,7 @@ Status ObjectStore::Impl::CreateUpload(std::string_view bucket, std::string_view
   if (!s.ok()) return s;
   ApplyLocked(op, loc, false);
   *upload_id = EncodeId(op.upload_id);
-  return Status::OK();
+  return AwaitCommitLocked(lock);
 }
 
 Status ObjectStore::Impl::CheckUpload(std::string_view upload_id, uint32_t part_number, RawId* raw) {
@@ -94,7 +94,7 @@ Status ObjectStore::Impl::CommitPart(const RawId& upload_id, uint32_t part_numbe
   op.checksum_algorithm = body->checksum_algorithm();
   op.checksum = body->checksum();
   op.extents.push_back(Extent{file_id, op.size});
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end() || !it->second.created) {
     s = MakeError(StoreError::kNoSuchUpload, EncodeId(upload_id));  // aborted meanwhile
@@ -104,9 +104,10 @@ Status ObjectStore::Impl::CommitPart(const RawId& upload_id, uint32_t part_numbe
     if (s.ok()) {
       ApplyLocked(op, loc, false);
       if (info != nullptr) *info = ToPartInfo(part_number, it->second.parts.at(part_number));
+      return AwaitCommitLocked(lock);  // the record now owns the part file
     }
   }
-  if (!s.ok()) env_->RemoveFile(DataPath(file_id));
+  env_->RemoveFile(DataPath(file_id));
   return s;
 }
 
@@ -116,7 +117,7 @@ Status ObjectStore::Impl::CompleteUpload(std::string_view upload_id,
                                          ObjectInfo* info) {
   RawId raw;
   if (!DecodeId(upload_id, &raw)) return MakeError(StoreError::kNoSuchUpload, upload_id);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = uploads_.find(raw);
   if (it == uploads_.end() || !it->second.created) return MakeError(StoreError::kNoSuchUpload, upload_id);
   Upload& u = it->second;
@@ -167,13 +168,13 @@ Status ObjectStore::Impl::CompleteUpload(std::string_view upload_id,
   ApplyLocked(op, loc, false);  // also ends the upload and frees parts left out of the list
   const VersionEntry* v = buckets_.find(op.bucket)->second.index.Find(op.key, op.null_version ? nullptr : &op.vid);
   if (info != nullptr && v != nullptr) FillInfo(op.key, *v, op, info);
-  return Status::OK();
+  return AwaitCommitLocked(lock);
 }
 
 Status ObjectStore::Impl::AbortUpload(std::string_view upload_id) {
   RawId raw;
   if (!DecodeId(upload_id, &raw)) return MakeError(StoreError::kNoSuchUpload, upload_id);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = uploads_.find(raw);
   if (it == uploads_.end() || !it->second.created) return MakeError(StoreError::kNoSuchUpload, upload_id);
   Op op;
@@ -182,8 +183,9 @@ Status ObjectStore::Impl::AbortUpload(std::string_view upload_id) {
   op.upload_id = raw;
   RecordLoc loc;
   Status s = AppendLocked(&op, std::string_view(), &loc);
-  if (s.ok()) ApplyLocked(op, loc, false);
-  return s;
+  if (!s.ok()) return s;
+  ApplyLocked(op, loc, false);
+  return AwaitCommitLocked(lock);
 }
 
 Status ObjectStore::Impl::ListParts(std::string_view upload_id, uint32_t marker, size_t max_parts,

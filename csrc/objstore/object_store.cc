@@ -16,6 +16,10 @@ namespace {
 // its record header: one system call serves a small GET.
 constexpr uint64_t kReadWholeRecordBelow = 256 * 1024;
 
+// Chunks of a file-backed body at least this large are hashed on the HashWorker while written:
+// below it the hand-over (two thread wake-ups) costs about what the overlap saves.
+constexpr size_t kOverlapMinChunk = 128 * 1024;
+
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return MakeError(StoreError::kInvalidArgument, "empty key");
   if (key.size() > kMaxKeyBytes) return MakeError(StoreError::kKeyTooLong, "key longer than 1024 bytes");
@@ -43,17 +47,41 @@ Status Body::Spill() {
 
 Status Body::Write(const void* data, size_t n) {
   if (failed_) return Status::IOError("an earlier write failed");
-  md5_->Update(data, n);
-  if (checksum_) checksum_->Update(data, n);
-  size_ += n;
   Status s;
-  if (file_) {
-    s = file_->Append(data, n);
-  } else {
+  // A body that will not fit the log goes to a file now: the buffered (already hashed) bytes
+  // first, then this chunk straight from the caller's buffer.
+  if (!file_ && (always_file_ || buffer_.size() + n > store_->options_.small_object_threshold)) s = Spill();
+  if (s.ok() && file_) {
+    s = WriteThrough(data, n);
+  } else if (s.ok()) {
+    md5_->Update(data, n);
+    if (checksum_) checksum_->Update(data, n);
     buffer_.append(static_cast<const char*>(data), n);
-    if (always_file_ || buffer_.size() > store_->options_.small_object_threshold) s = Spill();
   }
+  size_ += n;
   if (!s.ok()) failed_ = true;
+  return s;
+}
+
+Status Body::WriteThrough(const void* data, size_t n) {
+  if (n >= kOverlapMinChunk && !no_worker_ && !worker_) {
+    worker_ = std::make_unique<HashWorker>(md5_.get());
+    if (!worker_->Launch()) {
+      worker_.reset();
+      no_worker_ = true;
+    }
+  }
+  if (n < kOverlapMinChunk || !worker_) {
+    md5_->Update(data, n);
+    if (checksum_) checksum_->Update(data, n);
+    return file_->Append(data, n);
+  }
+  // MD5 on the worker; the flexible checksum (a fast CRC by default) and the write here. The
+  // chunk stays valid until Wait(): the caller owns it for the duration of this call.
+  worker_->Start(data, n);
+  if (checksum_) checksum_->Update(data, n);
+  Status s = file_->Append(data, n);
+  worker_->Wait();
   return s;
 }
 
@@ -95,14 +123,15 @@ ObjectStore::Impl::Impl(std::string dir, const Options& options)
       env_(options.env != nullptr ? options.env : Env::Default()) {}
 
 ObjectStore::Impl::~Impl() {
+  StopCompactor();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (active_file_ && options_.sync != Options::Sync::kNever) SyncLocked();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (active_file_ && options_.sync != Options::Sync::kNever && bg_error_.ok()) SyncNowLocked(lock);
   for (uint64_t id : pending_removals_) env_->RemoveFile(DataPath(id));
   if (active_file_) active_file_->Close();
 }
@@ -118,22 +147,70 @@ void ObjectStore::Impl::SyncerLoop() {
     if (stop_) break;
     // Let more commits join this fsync, but never delay one longer than the window.
     cv_.wait_for(lock, std::chrono::milliseconds(options_.batch_window_ms), [&] { return stop_; });
-    Status s = SyncLocked();
-    if (!s.ok() && bg_error_.ok()) bg_error_ = s;
+    if (!bg_error_.ok()) {
+      dirty_ = false;  // read-only now: nothing more to sync, and no busy loop
+      pending_removals_.clear();
+      continue;
+    }
+    SyncNowLocked(lock);  // a failure sets bg_error_
   }
 }
 
-Status ObjectStore::Impl::SyncLocked() {
-  Status s;
-  if (active_file_) s = active_file_->Sync();
-  if (s.ok() && data_dir_dirty_) s = env_->SyncDir(data_dir_);
-  if (!s.ok()) return s;
+Status ObjectStore::Impl::SyncNowLocked(std::unique_lock<std::mutex>& lock) {
+  sync_cv_.wait(lock, [&] { return !syncing_; });
+  if (!bg_error_.ok()) return bg_error_;
+  // Lead one sync for everything appended so far; the file is pinned so a roll cannot close it.
+  syncing_ = true;
+  const uint64_t covers = appended_;
+  const std::shared_ptr<WritableFile> file = active_file_;
+  const uint64_t size = active_ ? active_->size : 0;
+  const bool sync_dir = data_dir_dirty_;
+  std::vector<uint64_t> removals;
+  removals.swap(pending_removals_);
   dirty_ = false;
   data_dir_dirty_ = false;
+  lock.unlock();
+  Status s;
+  if (file) s = file->Sync();
+  if (s.ok() && sync_dir) s = env_->SyncDir(data_dir_);
   // Bodies of deleted versions go only once the deletion itself is durable.
-  for (uint64_t id : pending_removals_) env_->RemoveFile(DataPath(id));
-  pending_removals_.clear();
+  if (s.ok()) {
+    for (uint64_t id : removals) env_->RemoveFile(DataPath(id));
+  }
+  lock.lock();
+  syncing_ = false;
+  ++log_syncs_;
+  if (s.ok()) {
+    synced_ = std::max(synced_, covers);
+    if (file == active_file_) durable_size_ = std::max(durable_size_, size);
+  } else {
+    // The page cache state is unknown after a failed fsync: cut the unsynced tail so a reopen
+    // does not resurrect commits that were refused, and turn read-only.
+    if (bg_error_.ok()) bg_error_ = s;
+    if (file == active_file_ && active_file_->Truncate(durable_size_).ok()) active_->size = durable_size_;
+    pending_removals_.insert(pending_removals_.end(), removals.begin(), removals.end());
+  }
+  sync_cv_.notify_all();
   return s;
+}
+
+Status ObjectStore::Impl::SyncUpToLocked(std::unique_lock<std::mutex>& lock, uint64_t target) {
+  while (synced_ < target) {
+    if (!bg_error_.ok()) return bg_error_;
+    if (syncing_) {
+      // A sync is running; it may not cover us (we appended after it started): wait, then check.
+      sync_cv_.wait(lock);
+      continue;
+    }
+    Status s = SyncNowLocked(lock);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status ObjectStore::Impl::AwaitCommitLocked(std::unique_lock<std::mutex>& lock) {
+  if (options_.sync != Options::Sync::kAlways) return Status::OK();
+  return SyncUpToLocked(lock, appended_);
 }
 
 std::string ObjectStore::Impl::DataPath(uint64_t file_id) const {
@@ -189,10 +266,13 @@ Status ObjectStore::Impl::OpenSegmentLocked() {
     s = env_->SyncDir(seg_dir_);
     if (!s.ok()) return s;
   }
-  if (active_file_) active_file_->Close();
+  // The old file closes when its last owner lets go (a sync may be running on it).
   active_file_ = std::move(file);
+  const std::shared_ptr<Segment> sealed = active_;
   active_ = seg;
+  durable_size_ = 0;
   segments_[id] = std::move(seg);
+  if (sealed) MaybeWantCompactionLocked(*sealed);
   return Status::OK();
 }
 
@@ -201,6 +281,9 @@ Status ObjectStore::Impl::RollSegmentLocked() {
   if (options_.sync != Options::Sync::kNever) {
     Status s = active_file_->Sync();
     if (!s.ok()) return s;
+    ++log_syncs_;
+    synced_ = appended_;  // every earlier segment was synced when it was sealed
+    sync_cv_.notify_all();
   }
   return OpenSegmentLocked();
 }
@@ -219,18 +302,14 @@ Status ObjectStore::Impl::AppendLocked(Op* op, std::string_view data, RecordLoc*
   const uint64_t before = active_->size;
   rec.append(data.data(), data.size());  // one write: a record is never interleaved
   Status s = active_file_->Append(rec.data(), rec.size());
-  bool sync_failed = false;
-  if (s.ok() && options_.sync == Options::Sync::kAlways) {
-    s = active_file_->Sync();
-    sync_failed = !s.ok();
-  }
   if (!s.ok()) {
-    // Undo the torn or unsynced record so later records do not land behind garbage. If that
-    // fails too (or fsync failed: the page cache state is unknown), stop accepting writes.
+    // Undo the torn record so later records do not land behind garbage. If that fails too, stop
+    // accepting writes. (kAlways syncs after this, sharing the fsync: AwaitCommitLocked.)
     Status t = active_file_->Truncate(before);
-    if (!t.ok() || sync_failed) bg_error_ = s;
+    if (!t.ok()) bg_error_ = s;
     return s;
   }
+  ++appended_;
   if (options_.sync == Options::Sync::kBatch) {
     dirty_ = true;
     cv_.notify_all();
@@ -266,11 +345,15 @@ void ObjectStore::Impl::AddLiveLocked(const RecordLoc& loc) {
 
 void ObjectStore::Impl::DropLiveLocked(const RecordLoc& loc) {
   auto it = segments_.find(loc.segment);
-  if (it != segments_.end()) it->second->live_bytes -= std::min<uint64_t>(loc.size, it->second->live_bytes);
+  if (it == segments_.end()) return;
+  it->second->live_bytes -= std::min<uint64_t>(loc.size, it->second->live_bytes);
+  MaybeWantCompactionLocked(*it->second);
 }
 
 void ObjectStore::Impl::ReleaseFileLocked(uint64_t file_id) {
-  if (options_.sync == Options::Sync::kBatch) {
+  // The record releasing the file is not synced yet (kAlways syncs right after, sharing the
+  // fsync; kBatch within the window): remove it with that sync.
+  if (options_.sync != Options::Sync::kNever) {
     pending_removals_.push_back(file_id);
     cv_.notify_all();
   } else {
@@ -488,7 +571,7 @@ Status ObjectStore::Impl::CommitPut(const std::string& bucket, Body* body, std::
   } else {
     op.flags = VersionEntry::kInline;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (FindBucketLocked(bucket) == nullptr) {
     s = MakeError(StoreError::kNoSuchBucket, bucket);
   } else {
@@ -500,9 +583,11 @@ Status ObjectStore::Impl::CommitPut(const std::string& bucket, Body* body, std::
       ApplyLocked(op, loc, false);
       const VersionEntry* v = buckets_.find(bucket)->second.index.Find(op.key, op.null_version ? nullptr : &op.vid);
       if (info != nullptr && v != nullptr) FillInfo(op.key, *v, op, info);
+      if (file_id == 0) body->Discard();
+      return AwaitCommitLocked(lock);  // the record now owns the body file, whatever the sync says
     }
   }
-  if (!s.ok() && file_id != 0) env_->RemoveFile(DataPath(file_id));
+  if (file_id != 0) env_->RemoveFile(DataPath(file_id));
   if (file_id == 0) body->Discard();
   return s;
 }
@@ -622,7 +707,7 @@ Status ObjectStore::Impl::Delete(std::string_view bucket, std::string_view key, 
     s = ResolveVersion(version_id, &null_version, &vid);
     if (!s.ok()) return s;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   Bucket* b = FindBucketLocked(bucket);
   if (b == nullptr) return MakeError(StoreError::kNoSuchBucket, bucket);
   Op op;
@@ -654,7 +739,7 @@ Status ObjectStore::Impl::Delete(std::string_view bucket, std::string_view key, 
   if (!s.ok()) return s;
   ApplyLocked(op, loc, false);
   if (result != nullptr) *result = r;
-  return Status::OK();
+  return AwaitCommitLocked(lock);
 }
 
 // ---------------------------------------------------------------- ObjectReader / writers
@@ -764,7 +849,8 @@ uint64_t PartWriter::size() const { return rep_->body.size(); }
 // ---------------------------------------------------------------- ObjectStore
 
 ObjectStore::ObjectStore(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-ObjectStore::~ObjectStore() = default;
+// Writers and readers may keep the Impl alive; background compaction stops with the store.
+ObjectStore::~ObjectStore() { impl_->StopCompactor(); }
 
 Status ObjectStore::Open(const std::string& dir, const Options& options, std::unique_ptr<ObjectStore>* out) {
   if (options.segment_size == 0 || options.segment_size > (1ull << 31)) {
@@ -777,6 +863,7 @@ Status ObjectStore::Open(const std::string& dir, const Options& options, std::un
   Status s = impl->Recover(&impl->recovery_);
   if (!s.ok()) return s;
   impl->StartSyncer();
+  impl->StartCompactor();
   *out = std::make_unique<ObjectStore>(std::move(impl));
   return Status::OK();
 }
@@ -785,19 +872,20 @@ Status ObjectStore::CreateBucket(std::string_view bucket) {
   if (bucket.empty() || bucket.size() > kMaxBucketBytes) {
     return MakeError(StoreError::kInvalidArgument, "bucket name must be 1..255 bytes");
   }
-  std::lock_guard<std::mutex> lock(impl_->mu_);
+  std::unique_lock<std::mutex> lock(impl_->mu_);
   if (impl_->FindBucketLocked(bucket) != nullptr) return MakeError(StoreError::kBucketAlreadyExists, bucket);
   Op op;
   op.type = RecordType::kBucketCreate;
   op.bucket.assign(bucket.data(), bucket.size());
   RecordLoc loc;
   Status s = impl_->AppendLocked(&op, std::string_view(), &loc);
-  if (s.ok()) impl_->ApplyLocked(op, loc, false);
-  return s;
+  if (!s.ok()) return s;
+  impl_->ApplyLocked(op, loc, false);
+  return impl_->AwaitCommitLocked(lock);
 }
 
 Status ObjectStore::DeleteBucket(std::string_view bucket) {
-  std::lock_guard<std::mutex> lock(impl_->mu_);
+  std::unique_lock<std::mutex> lock(impl_->mu_);
   Bucket* b = impl_->FindBucketLocked(bucket);
   if (b == nullptr) return MakeError(StoreError::kNoSuchBucket, bucket);
   if (!b->index.empty() || !b->uploads.empty()) return MakeError(StoreError::kBucketNotEmpty, bucket);
@@ -806,8 +894,9 @@ Status ObjectStore::DeleteBucket(std::string_view bucket) {
   op.bucket.assign(bucket.data(), bucket.size());
   RecordLoc loc;
   Status s = impl_->AppendLocked(&op, std::string_view(), &loc);
-  if (s.ok()) impl_->ApplyLocked(op, loc, false);
-  return s;
+  if (!s.ok()) return s;
+  impl_->ApplyLocked(op, loc, false);
+  return impl_->AwaitCommitLocked(lock);
 }
 
 std::vector<std::string> ObjectStore::ListBuckets() const {
@@ -912,8 +1001,8 @@ Status ObjectStore::ListUploads(std::string_view bucket, std::string_view prefix
 Status ObjectStore::Compact(bool force, CompactionStats* stats) { return impl_->Compact(force, stats); }
 
 Status ObjectStore::Sync() {
-  std::lock_guard<std::mutex> lock(impl_->mu_);
-  return impl_->SyncLocked();
+  std::unique_lock<std::mutex> lock(impl_->mu_);
+  return impl_->SyncNowLocked(lock);
 }
 
 Stats ObjectStore::GetStats() const {
@@ -931,6 +1020,10 @@ Stats ObjectStore::GetStats() const {
     st.log_bytes += seg->size;
     st.live_log_bytes += seg->live_bytes;
   }
+  st.log_syncs = impl_->log_syncs_;
+  st.background_compactions = impl_->background_compactions_;
+  st.segments_compacted = impl_->segments_compacted_;
+  st.bytes_reclaimed = impl_->bytes_reclaimed_;
   return st;
 }
 

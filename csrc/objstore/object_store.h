@@ -10,9 +10,11 @@
 // and multipart parts are files of their own, renamed into place on commit, and a completed
 // multipart object is the list of its parts' files (no copy).
 //
-// Durability: with Sync::kAlways a commit is on stable storage when it returns. With kBatch it is
-// in the OS when it returns (survives kill -9) and on stable storage within batch_window_ms. With
-// kNever it survives kill -9 but not an OS crash. An unacknowledged put is never visible.
+// Durability: with Sync::kAlways a commit is on stable storage when it returns; concurrent commits
+// share log fsyncs (group commit). With kBatch it is in the OS when it returns (survives kill -9)
+// and on stable storage within batch_window_ms. With kNever it survives kill -9 but not an OS
+// crash. A commit becomes visible to readers once it is in the OS, which under kAlways is just
+// before it is acknowledged; a put that failed before reaching the log is never visible.
 //
 // Thread-safety: ObjectStore is safe to use from any number of threads. Writers and readers are
 // single-owner objects (one thread at a time) but different ones may be used concurrently; they
@@ -49,6 +51,9 @@ struct Options {
   uint64_t min_part_size = 5ull << 20;
   // Compact() rewrites sealed segments with at least this fraction of garbage.
   double compaction_garbage_ratio = 0.5;
+  // A background thread compacts once a sealed segment passes compaction_garbage_ratio, at most
+  // once per this many milliseconds. 0: only explicit Compact() calls.
+  uint32_t compaction_interval_ms = 1000;
   // Corruption before the log's tail: fail Open (true) or drop the damaged remainder (false).
   bool paranoid_checks = false;
   Env* env = nullptr;  // nullptr: Env::Default()
@@ -58,6 +63,10 @@ struct Stats {
   uint64_t buckets = 0, keys = 0, versions = 0, uploads = 0;
   uint64_t segments = 0, log_bytes = 0, live_log_bytes = 0;
   uint64_t recovered_records = 0, truncated_bytes = 0, removed_files = 0;  // by the last Open
+  uint64_t log_syncs = 0;  // fdatasyncs of the log since Open (group commit shares them)
+  // Since Open: background compaction runs that reclaimed something, and segments and bytes
+  // reclaimed by any compaction.
+  uint64_t background_compactions = 0, segments_compacted = 0, bytes_reclaimed = 0;
 };
 
 struct CompactionStats {

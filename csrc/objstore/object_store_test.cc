@@ -3,10 +3,14 @@
 // operation invisible, everything acknowledged intact, before and after reopening).
 #include "objstore/object_store.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "common/hasher.h"
 #include "common/testharness.h"
+#include "objstore/crash_env.h"
 #include "objstore/fault_env.h"
 #include "objstore/test_util.h"
 
@@ -217,6 +221,159 @@ TEST(ObjectStoreFaults, FailedSegmentRollKeepsAcknowledgedData) {
   auto s = OpenStore(dir.path(), SmallOptions());
   for (int i = 0; i < acked; ++i) CHECK_EQ(Get(s.get(), "k" + std::to_string(i)), std::string(60, 'x'));
   CHECK_EQ(Get(s.get(), "k" + std::to_string(acked)), std::string("<missing>"));
+}
+
+// Several threads commit under kAlways with a slow "disk": every acknowledged put survives an OS
+// crash (segments cut back to what was fdatasynced), and commits shared fsyncs (group commit).
+void CommitConcurrentlyThenCrash(Options::Sync sync, bool sync_before_crash) {
+  ScratchDir dir, crashed;
+  CrashEnv env(Env::Default());
+  env.sync_delay_us = 2000;
+  Options o = SmallOptions(&env, sync);
+  o.small_object_threshold = 1 << 20;
+  o.segment_size = 16 * 1024;  // rolls happen while others wait for their sync
+  o.batch_window_ms = 5;
+  constexpr int kThreads = 4, kPuts = 60;
+  std::vector<std::vector<std::string>> acked(kThreads);
+  std::atomic<int> failures{0};
+  auto s = OpenStore(dir.path(), o);
+  CHECK(s->CreateBucket("b").ok());
+  const uint64_t syncs_before = s->GetStats().log_syncs;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPuts; ++i) {
+        const std::string key = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (Put(s.get(), key, "body of " + key).ok()) {
+          acked[t].push_back(key);
+        } else {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK_EQ(failures.load(), 0);
+  if (sync_before_crash) CHECK(s->Sync().ok());
+  const uint64_t syncs = s->GetStats().log_syncs - syncs_before;
+  if (sync == Options::Sync::kAlways) {
+    // One fsync per commit would be kThreads * kPuts; waiting committers share the next one.
+    CHECK(syncs > 0 && syncs < kThreads * kPuts * 3 / 4);
+  }
+  CHECK(env.SnapshotAfterCrash(dir.path(), crashed.path()).ok());
+  s.reset();
+  auto r = OpenStore(crashed.path(), SmallOptions());
+  int checked = 0;
+  for (const auto& keys : acked) {
+    for (const std::string& key : keys) {
+      CHECK_EQ(Get(r.get(), key), "body of " + key);
+      ++checked;
+    }
+  }
+  CHECK_EQ(checked, kThreads * kPuts);
+}
+
+TEST(GroupCommit, AlwaysAcknowledgedCommitsSurviveCrash) { CommitConcurrentlyThenCrash(Options::Sync::kAlways, false); }
+
+TEST(GroupCommit, BatchCommitsSurviveCrashOnceSynced) { CommitConcurrentlyThenCrash(Options::Sync::kBatch, true); }
+
+// A failed shared fsync fails every commit waiting on it and leaves none of them after reopen.
+TEST(GroupCommit, FailedSharedSyncFailsWaitersAndTurnsReadOnly) {
+  ScratchDir dir;
+  FaultEnv env(Env::Default());
+  {
+    auto s = OpenStore(dir.path(), SmallOptions(&env));
+    CHECK(s->CreateBucket("b").ok());
+    CHECK(Put(s.get(), "before", "ok").ok());
+    env.syncs_left = 0;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&, t] { ok += Put(s.get(), "k" + std::to_string(t), "x").ok(); });
+    }
+    for (std::thread& th : threads) th.join();
+    CHECK_EQ(ok.load(), 0);
+    env.Heal();
+    CHECK(Put(s.get(), "later", "no").IsIOError());
+  }
+  auto s = OpenStore(dir.path(), SmallOptions());
+  CHECK_EQ(Get(s.get(), "before"), std::string("ok"));
+  for (int t = 0; t < 3; ++t) CHECK_EQ(Get(s.get(), "k" + std::to_string(t)), std::string("<missing>"));
+}
+
+// Large chunks are hashed on a worker thread while written: digests must equal one-shot ones,
+// for puts and parts, whatever the chunking (below and above the overlap size, odd tails).
+TEST(HashOverlap, DigestsMatchOneShotHashes) {
+  ScratchDir dir;
+  Options o = SmallOptions(nullptr, Options::Sync::kNever);
+  o.small_object_threshold = 64 * 1024;
+  auto s = OpenStore(dir.path(), o);
+  CHECK(s->CreateBucket("b").ok());
+  std::string body((3u << 20) + 7, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 2654435761u) >> 13);
+  std::string md5, sha;
+  CHECK(HashBytes("md5", body.data(), body.size(), &md5).ok());
+  CHECK(HashBytes("sha256", body.data(), body.size(), &sha).ok());
+  for (size_t chunk : {size_t{1000}, size_t{128 * 1024}, size_t{1 << 20}, body.size()}) {
+    std::unique_ptr<ObjectWriter> w;
+    CHECK(s->BeginPut("b", "sha256", &w).ok());
+    for (size_t off = 0; off < body.size(); off += chunk) {
+      CHECK(w->Write(body.data() + off, std::min(chunk, body.size() - off)).ok());
+    }
+    ObjectInfo info;
+    CHECK(w->Commit("k", "", 1, Versioning::kUnversioned, &info).ok());
+    std::unique_ptr<Hasher> hex;
+    NewHasher("md5", &hex);
+    hex->Update(body.data(), body.size());
+    CHECK_EQ(info.etag, hex->HexDigest());
+    CHECK(info.checksum == sha);
+    CHECK(Get(s.get(), "k") == body);
+  }
+  std::string upload;
+  CHECK(s->CreateUpload("b", "mp", "", 1, &upload).ok());
+  std::unique_ptr<PartWriter> pw;
+  CHECK(s->BeginPart(upload, 1, "crc32c", &pw).ok());
+  CHECK(pw->Write(body.data(), 300 * 1024).ok());
+  CHECK(pw->Write(body.data() + 300 * 1024, body.size() - 300 * 1024).ok());
+  PartInfo part;
+  CHECK(pw->Commit(1, &part).ok());
+  std::string crc;
+  CHECK(HashBytes("crc32c", body.data(), body.size(), &crc).ok());
+  CHECK(part.checksum == crc);
+  std::unique_ptr<Hasher> hex;
+  NewHasher("md5", &hex);
+  hex->Update(body.data(), body.size());
+  CHECK_EQ(part.etag, hex->HexDigest());
+}
+
+// Overwrites make sealed segments garbage: the background thread compacts them on its own.
+TEST(BackgroundCompaction, ReclaimsGarbageAndKeepsLiveData) {
+  ScratchDir dir;
+  Options o = SmallOptions(nullptr, Options::Sync::kBatch);
+  o.compaction_interval_ms = 20;
+  o.batch_window_ms = 1;
+  auto s = OpenStore(dir.path(), o);
+  CHECK(s->CreateBucket("b").ok());
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 40; ++i) CHECK(Put(s.get(), "k" + std::to_string(i), std::to_string(round) + "/" + std::to_string(i)).ok());
+  }
+  std::unique_ptr<ObjectReader> early;
+  CHECK(s->Open("b", "k0", "", &early).ok());
+  bool compacted = false;
+  for (int i = 0; i < 500 && !compacted; ++i) {
+    compacted = s->GetStats().background_compactions > 0;
+    if (!compacted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(compacted);
+  CHECK(s->GetStats().bytes_reclaimed > 0);
+  for (int i = 0; i < 40; ++i) CHECK_EQ(Get(s.get(), "k" + std::to_string(i)), "4/" + std::to_string(i));
+  std::string got(early->info().size, '\0');
+  size_t n = 0;
+  CHECK(early->Read(0, got.size(), got.data(), &n).ok());
+  CHECK_EQ(got, std::string("4/0"));
+  s.reset();  // stops the compactor
+  auto r = OpenStore(dir.path(), SmallOptions());
+  for (int i = 0; i < 40; ++i) CHECK_EQ(Get(r.get(), "k" + std::to_string(i)), "4/" + std::to_string(i));
 }
 
 }  // namespace

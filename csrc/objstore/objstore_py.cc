@@ -288,7 +288,7 @@ void RegisterObjstore(py::module_& m) {
   py::class_<PyStore>(m, "ObjectStore", "The native S3 object store (data plane) rooted at a directory.")
       .def(py::init([](const std::string& path, const std::string& sync, uint32_t batch_window_ms,
                        uint64_t small_object_threshold, uint64_t segment_size, uint64_t min_part_size,
-                       double compaction_garbage_ratio, bool paranoid_checks) {
+                       double compaction_garbage_ratio, bool paranoid_checks, uint32_t compaction_interval_ms) {
              Options o;
              o.sync = ParseSync(sync);
              o.batch_window_ms = batch_window_ms;
@@ -297,6 +297,7 @@ void RegisterObjstore(py::module_& m) {
              o.min_part_size = min_part_size;
              o.compaction_garbage_ratio = compaction_garbage_ratio;
              o.paranoid_checks = paranoid_checks;
+             o.compaction_interval_ms = compaction_interval_ms;
              std::unique_ptr<ObjectStore> store;
              Status s;
              {
@@ -311,7 +312,7 @@ void RegisterObjstore(py::module_& m) {
            py::arg("path"), py::kw_only(), py::arg("sync") = "batch", py::arg("batch_window_ms") = 50,
            py::arg("small_object_threshold") = 1 << 20, py::arg("segment_size") = 64ull << 20,
            py::arg("min_part_size") = 5ull << 20, py::arg("compaction_garbage_ratio") = 0.5,
-           py::arg("paranoid_checks") = false)
+           py::arg("paranoid_checks") = false, py::arg("compaction_interval_ms") = 1000)
       .def("close", &PyStore::Close, "Releases the store (pending batch fsyncs are flushed).")
       .def("__enter__", [](PyStore& s) -> PyStore& { return s; })
       .def("__exit__", [](PyStore& s, py::args) { s.Close(); })
@@ -467,6 +468,10 @@ void RegisterObjstore(py::module_& m) {
         d["recovered_records"] = st.recovered_records;
         d["truncated_bytes"] = st.truncated_bytes;
         d["removed_files"] = st.removed_files;
+        d["log_syncs"] = st.log_syncs;
+        d["background_compactions"] = st.background_compactions;
+        d["segments_compacted"] = st.segments_compacted;
+        d["bytes_reclaimed"] = st.bytes_reclaimed;
         return d;
       });
 }

@@ -154,7 +154,10 @@ Status ObjectStore::Impl::Recover(Stats* st) {
   // Keep appending to the last segment unless it is full.
   if (!segments_.empty() && segments_.rbegin()->second->size < options_.segment_size) {
     active_ = segments_.rbegin()->second;
-    s = env_->NewAppendableFile(active_->path, &active_file_);
+    std::unique_ptr<WritableFile> file;
+    s = env_->NewAppendableFile(active_->path, &file);
+    active_file_ = std::move(file);
+    durable_size_ = active_->size;
     return s;
   }
   return OpenSegmentLocked();

@@ -4,8 +4,9 @@
 //
 // Locking: mu_ guards everything below it. Appends to the log happen under mu_ (one writer at a
 // time, so record order is sequence order); body bytes of large objects and parts are written and
-// fsynced outside it. Readers copy what they need and pin files with shared_ptrs under mu_, then
-// read without it.
+// fsynced outside it, and so are log fsyncs (group commit: one thread syncs for every record
+// appended so far while the others wait on sync_cv_ or keep appending). Readers copy what they
+// need and pin files with shared_ptrs under mu_, then read without it.
 #ifndef PYCLOUD_OBJSTORE_STORE_IMPL_H_
 #define PYCLOUD_OBJSTORE_STORE_IMPL_H_
 
@@ -22,6 +23,7 @@
 
 #include "common/hasher.h"
 #include "objstore/bucket_index.h"
+#include "objstore/hash_worker.h"
 #include "objstore/object_store.h"
 #include "objstore/records.h"
 
@@ -80,7 +82,9 @@ struct Bucket {
 };
 
 // The body of a put or part on its way in: hashed as it streams, kept in memory up to the
-// small-object threshold (puts only), spilled to a temp file beyond it.
+// small-object threshold (puts only), spilled to a temp file beyond it. Once in a file, a large
+// chunk's MD5 is computed on a HashWorker while this thread writes the chunk (and feeds the
+// flexible checksum): hashing and disk writes overlap without copying the bytes.
 class Body {
  public:
   Body(std::shared_ptr<ObjectStore::Impl> store, bool always_file, std::unique_ptr<Hasher> checksum);
@@ -99,11 +103,15 @@ class Body {
 
  private:
   Status Spill();
+  // Hashes and appends a chunk to the temp file, overlapping the two for large chunks.
+  Status WriteThrough(const void* data, size_t n);
 
   std::shared_ptr<ObjectStore::Impl> store_;
   bool always_file_;
   std::unique_ptr<Hasher> md5_;
   std::unique_ptr<Hasher> checksum_;
+  std::unique_ptr<HashWorker> worker_;  // declared after md5_: stops before the hasher it uses
+  bool no_worker_ = false;              // a thread could not be started: hash inline
   std::string buffer_;
   std::unique_ptr<WritableFile> file_;
   std::string tmp_path_;
@@ -118,6 +126,8 @@ class ObjectStore::Impl : public std::enable_shared_from_this<ObjectStore::Impl>
 
   Status Recover(Stats* recovery);  // recovery.cc
   void StartSyncer();
+  void StartCompactor();  // compaction.cc
+  void StopCompactor();   // idempotent; also run by the destructor
 
   // --- objects (object_store.cc)
   Status CommitPut(const std::string& bucket, Body* body, std::string_view key, std::string_view metadata,
@@ -142,6 +152,9 @@ class ObjectStore::Impl : public std::enable_shared_from_this<ObjectStore::Impl>
 
   // --- compaction (compaction.cc)
   Status Compact(bool force, CompactionStats* stats);
+  void CompactorLoop();
+  // Asks the background compactor for a run when a sealed segment is garbage enough. Requires mu_.
+  void MaybeWantCompactionLocked(const Segment& seg);
 
   // --- shared helpers (object_store.cc)
   // Appends op (plus inline data) to the log; assigns op->seq. Requires mu_.
@@ -160,7 +173,15 @@ class ObjectStore::Impl : public std::enable_shared_from_this<ObjectStore::Impl>
   void AddLiveLocked(const RecordLoc& loc);
   void DropLiveLocked(const RecordLoc& loc);
   Status RollSegmentLocked();
-  Status SyncLocked();
+  // Group commit. Returns once every record with ticket <= target (AppendLocked numbers them) is on
+  // stable storage, syncing at most once itself: if another thread's sync is running it waits for
+  // it and then, if still needed, leads the next one, covering everyone who appended meanwhile.
+  Status SyncUpToLocked(std::unique_lock<std::mutex>& lock, uint64_t target);
+  // One sync of everything appended so far (plus data/ and deferred removals), even if no record
+  // was appended since the last one.
+  Status SyncNowLocked(std::unique_lock<std::mutex>& lock);
+  // kAlways: SyncUpToLocked for the record just appended; otherwise nothing to wait for.
+  Status AwaitCommitLocked(std::unique_lock<std::mutex>& lock);
   Status NewTempPath(std::string* path);
   // Moves a finished temp file into data/ under a fresh id (fsync per policy).
   Status PublishFile(const std::string& tmp_path, uint64_t* file_id);
@@ -183,19 +204,34 @@ class ObjectStore::Impl : public std::enable_shared_from_this<ObjectStore::Impl>
   std::map<RawId, Upload> uploads_;
   std::map<uint32_t, std::shared_ptr<Segment>> segments_;
   std::shared_ptr<Segment> active_;
-  std::unique_ptr<WritableFile> active_file_;
+  // Shared so a sync can run on it without mu_ while a roll replaces it (closed by the last owner).
+  std::shared_ptr<WritableFile> active_file_;
   uint64_t next_seq_ = 1;
   uint64_t next_file_id_ = 1;
   uint32_t next_segment_id_ = 1;
   Status bg_error_;          // a failed log write we could not undo: the store turns read-only
   bool dirty_ = false;       // kBatch: log bytes not yet fsynced
   bool data_dir_dirty_ = false;
-  std::vector<uint64_t> pending_removals_;  // kBatch: files to remove after the next sync
+  std::vector<uint64_t> pending_removals_;  // files to remove once the deleting record is synced
   bool stop_ = false;
-  std::condition_variable cv_;
+  std::condition_variable cv_;  // wakes the kBatch syncer
   std::thread syncer_;
+  // Group commit: records are numbered as appended; synced_ covers a prefix of them.
+  uint64_t appended_ = 0;
+  uint64_t synced_ = 0;
+  uint64_t durable_size_ = 0;  // bytes of the active segment known to be synced
+  bool syncing_ = false;       // a sync runs without mu_
+  std::condition_variable sync_cv_;
+  uint64_t log_syncs_ = 0;
   Stats recovery_;
   std::mutex compaction_mu_;  // one compaction at a time
+  // Background compaction: wanted when a sealed segment passes compaction_garbage_ratio, run at
+  // most once per compaction_interval_ms.
+  bool compaction_wanted_ = false;
+  std::atomic<bool> stop_compactor_{false};
+  std::condition_variable compact_cv_;
+  std::thread compactor_;
+  uint64_t background_compactions_ = 0, segments_compacted_ = 0, bytes_reclaimed_ = 0;
 };
 
 }  // namespace objstore

@@ -399,6 +399,15 @@ def authenticate(
     ).run()
 
 
+def s3_credential(
+    request: HttpRequest, access_key: str, token: str | None, *, now: datetime, credentials: CredentialStore, strict: bool
+) -> Credential:
+    """The credential behind an access key an S3 request names outside its Authorization header
+    or query (browser POST forms), checked as for a signed request (unknown keys, session tokens,
+    expiry); failures raise S3's errors. The caller verifies the signature with its secret."""
+    return _Authenticator(request, now, credentials, strict, "s3", "rest-xml", False)._credential(access_key, token)
+
+
 class _Authenticator:
     """One authentication attempt; holds what error mapping needs."""
 

@@ -17,7 +17,7 @@ from pycloud.context import RequestContext
 from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.gateway import auth
 from pycloud.gateway.chunked import decode_request, is_aws_chunked, wrap_stream
-from pycloud.gateway.routing import CORS_PREFLIGHT, S3_WEBSITE, Route, Router
+from pycloud.gateway.routing import CORS_PREFLIGHT, S3_POST_OBJECT, S3_WEBSITE, Route, Router
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError, internal_error
 from pycloud.protocol.message import HttpRequest, HttpResponse
@@ -134,6 +134,8 @@ class Dispatcher:
                 return self._cors_preflight(request, route, request_id)
             if route.operation == S3_WEBSITE:
                 return self._website(request, route, request_id)
+            if route.operation == S3_POST_OBJECT:
+                return await self._post_object(request, route, request_id)
             if route.operation is not None and route.operation not in model.operations:
                 raise _unknown_operation(route)
             # Only S3 streams request bodies: its signatures cover x-amz-content-sha256, not the
@@ -231,6 +233,16 @@ class Dispatcher:
             request.remote_addr,
         )
         return HttpResponse(answer.status, [*answer.headers, ("x-amz-request-id", request_id)], answer.body)
+
+    async def _post_object(self, request: HttpRequest, route: Route, request_id: str) -> HttpResponse:
+        """A browser's form upload (S3 POST Object), read and answered by the S3 provider; its
+        errors take the generic road's error path (S3 XML, CORS headers, audit)."""
+        provider = self.provider(route.service)
+        bucket = route.labels["Bucket"]  # type: ignore[index]
+        response = await provider.post_object(request, bucket, request_id, route.extra)  # type: ignore[union-attr]
+        if "origin" in request.headers:
+            self._add_cors_headers(request, route, response)
+        return response
 
     def _add_cors_headers(self, request: HttpRequest, route: Route, response: HttpResponse) -> None:
         """Access-Control-* headers on an actual cross-origin request, when a CORS rule allows it."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote
 
+from pycloud.gateway.sigv2 import SUBRESOURCES
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.message import HttpRequest
 from pycloud.protocol.service_index import by_signing_name, by_target_prefix, service_index
@@ -36,6 +37,8 @@ S3_WEBSITE = "S3 website"
 """The pseudo-operation of a request to a bucket's static website endpoint (unsigned HTML, no model)."""
 CORS_PREFLIGHT = "CORS preflight"
 """The pseudo-operation of a browser's OPTIONS request to S3 (not an API operation: unsigned, no model)."""
+S3_POST_OBJECT = "S3 POST object"
+"""The pseudo-operation of a browser's form upload (multipart/form-data POST to a bucket; no model)."""
 
 
 @dataclass
@@ -101,6 +104,17 @@ def _website_route(request: HttpRequest) -> Route | None:
     else:
         return None
     return Route("s3", "rest-xml", S3_WEBSITE, labels={"Bucket": unquote(bucket), "Key": unquote(key)})
+
+
+def _is_post_form(request: HttpRequest, path: str) -> bool:
+    """A browser's form upload: POST of multipart/form-data to a bucket's root (``/bucket``)."""
+    return (
+        request.method == "POST"
+        and request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+        and "/" not in path.strip("/")
+        and path.strip("/") != ""
+        and not any(name in SUBRESOURCES for name in request.query)
+    )
 
 
 def _pick(services: list[str], wanted: tuple[str, ...]) -> tuple[str, str] | None:
@@ -276,6 +290,9 @@ class Router:
             labels = {"Bucket": unquote(bucket_name), "Key": unquote(key)}
             return Route("s3", "rest-xml", CORS_PREFLIGHT, labels=labels, region=region, signing_name="s3", extra=extra)
         found = match_operation(load_service_model("s3"), request.method, path, request.query, request.headers)
+        if found is None and _is_post_form(request, path):
+            labels = {"Bucket": unquote(path.strip("/"))}
+            return Route("s3", "rest-xml", S3_POST_OBJECT, labels=labels, region=region, signing_name="s3", extra=extra)
         if found is None:
             raise ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
         route = Route("s3", "rest-xml", found[0], labels=found[1], region=region, signing_name=signing or "s3", extra=extra)

@@ -263,11 +263,14 @@ def test_create_with_acl_and_ownership(s3):
     name = unique()
     err = error_of(s3.create_bucket, Bucket=name, ACL="public-read")
     assert code_status(err) == ("InvalidBucketAclWithObjectOwnership", 400)
-    s3.create_bucket(Bucket=name, ACL="public-read", ObjectOwnership="BucketOwnerPreferred")
+    # ACLs enabled, but a new bucket blocks public ACLs.
+    err = error_of(s3.create_bucket, Bucket=name, ACL="public-read", ObjectOwnership="BucketOwnerPreferred")
+    assert code_status(err) == ("InvalidBucketAclWithBlockPublicAccessError", 400)
+    s3.create_bucket(Bucket=name, ACL="log-delivery-write", ObjectOwnership="BucketOwnerPreferred")
     grants = s3.get_bucket_acl(Bucket=name)["Grants"]
     assert {
-        "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
-        "Permission": "READ",
+        "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/s3/LogDelivery"},
+        "Permission": "WRITE",
     } in grants
     rules = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
     assert rules == [{"ObjectOwnership": "BucketOwnerPreferred"}]

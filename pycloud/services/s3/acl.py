@@ -1,4 +1,4 @@
-"""Bucket ACLs: canned ACLs, ``x-amz-grant-*`` headers and AccessControlPolicy documents → grants.
+"""Bucket and object ACLs: canned ACLs, ``x-amz-grant-*`` headers and AccessControlPolicy documents → grants.
 
 Grants are stored in the model's ``Grant`` form. Grantees are checked against what S3 can resolve:
 canonical user ids of known accounts, the three predefined groups, and (never here) e-mail addresses.
@@ -28,6 +28,8 @@ _CANNED: dict[str, list[tuple[str, str]]] = {
     "log-delivery-write": [(LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP")],
     "aws-exec-read": [],  # EC2's read access is not modelled: the owner keeps full control
 }
+# Canned ACLs only objects take → the permission they give the bucket owner.
+_OBJECT_CANNED = {"bucket-owner-read": "READ", "bucket-owner-full-control": "FULL_CONTROL"}
 
 _HEADER_GRANTS = {
     "GrantFullControl": ("x-amz-grant-full-control", "FULL_CONTROL"),
@@ -62,7 +64,21 @@ def canned_grants(acl: str, owner: Owner) -> list[dict[str, Any]]:
     return [user_grant(owner, "FULL_CONTROL")] + [group_grant(uri, perm) for uri, perm in _CANNED[acl]]
 
 
+def object_canned_grants(acl: str, owner: Owner, bucket_owner: Owner) -> list[dict[str, Any]]:
+    """The grants a canned ACL stands for on an object owned by ``owner`` in ``bucket_owner``'s bucket.
+
+    The bucket owner's grant of ``bucket-owner-*`` is left out when it owns the object already.
+    """
+    if acl not in _OBJECT_CANNED:
+        return canned_grants(acl, owner)
+    grants = [user_grant(owner, "FULL_CONTROL")]
+    if bucket_owner["ID"] != owner["ID"]:
+        grants.append(user_grant(bucket_owner, _OBJECT_CANNED[acl]))
+    return grants
+
+
 def has_header_grants(params: dict[str, Any]) -> bool:
+    """Whether the request carries any ``x-amz-grant-*`` header."""
     return any(params.get(member) for member in _HEADER_GRANTS)
 
 
@@ -101,7 +117,7 @@ def header_grants(params: dict[str, Any], lookup: UserLookup) -> list[dict[str, 
 
 
 def policy_grants(policy: dict[str, Any], owner: Owner, lookup: UserLookup) -> list[dict[str, Any]]:
-    """Grants from an AccessControlPolicy document, validated; its Owner must be the bucket owner."""
+    """Grants from an AccessControlPolicy document, validated; its Owner must be the resource's owner."""
     declared = policy.get("Owner")
     if not declared or not declared.get("ID"):
         raise errors.malformed_acl()
@@ -139,11 +155,12 @@ def only_owner_full_control(grants: list[dict[str, Any]], owner: Owner) -> bool:
 
 
 def request_grants(
-    params: dict[str, Any], owner: Owner, lookup: UserLookup, allow_body: bool
+    params: dict[str, Any], owner: Owner, lookup: UserLookup, allow_body: bool, bucket_owner: Owner | None = None
 ) -> list[dict[str, Any]] | None:
-    """The grants a CreateBucket/PutBucketAcl request asks for, or None when it names no ACL.
+    """The grants a request's ACL asks for, or None when it names no ACL.
 
-    A canned ACL, grant headers and an AccessControlPolicy body are mutually exclusive.
+    A canned ACL, grant headers and an AccessControlPolicy body are mutually exclusive. With
+    ``bucket_owner`` the request is about an object, which also takes the ``bucket-owner-*`` canned ACLs.
     """
     canned = params.get("ACL")
     headers = has_header_grants(params)
@@ -153,9 +170,38 @@ def request_grants(
     if body is not None and (canned or headers):
         raise ServiceError("UnexpectedContent", "This request does not support content", 400)
     if canned:
-        return canned_grants(canned, owner)
+        return canned_grants(canned, owner) if bucket_owner is None else object_canned_grants(canned, owner, bucket_owner)
     if headers:
         return header_grants(params, lookup)
     if body is not None:
         return policy_grants(body, owner, lookup)
     return None
+
+
+def is_owner_full_control(grants: list[dict[str, Any]], owner: Owner) -> bool:
+    """Whether an ACL is exactly the default one: the owner's FULL_CONTROL and nothing else."""
+    return len(grants) == 1 and grants[0]["Permission"] == "FULL_CONTROL" and (
+        grants[0]["Grantee"].get("Type") == "CanonicalUser" and grants[0]["Grantee"].get("ID") == owner["ID"]
+    )
+
+
+def is_public(grants: list[dict[str, Any]]) -> bool:
+    """Whether an ACL grants anything to AllUsers or AuthenticatedUsers."""
+    return any((g.get("Grantee") or {}).get("URI") in (ALL_USERS, AUTHENTICATED_USERS) for g in grants)
+
+
+def check_create_acl(grants: list[dict[str, Any]], owner: Owner, acls_disabled: bool, block_public: bool) -> None:
+    """CreateBucket's ACL against the bucket's Object Ownership and Block Public Access settings."""
+    if acls_disabled and not only_owner_full_control(grants, owner):
+        raise errors.acl_with_object_ownership()
+    if block_public and is_public(grants):
+        raise acl_with_block_public_access()
+
+
+def acl_with_block_public_access() -> ServiceError:
+    """CreateBucket asking for a public ACL: new buckets start with Block Public Access on."""
+    return ServiceError(
+        "InvalidBucketAclWithBlockPublicAccessError",
+        "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
+        400,
+    )

@@ -6,18 +6,21 @@ arrive with the IAM service; until then a principal is allowed by its own accoun
 
 * the bucket owner's principals are allowed unless the bucket policy explicitly denies;
 * another account's principals and anonymous callers need an Allow from the bucket policy or from
-  an ACL grant (ACLs count for nothing under ``BucketOwnerEnforced``);
+  an ACL grant: the bucket's ACL for bucket-level actions and writes, the object version's ACL for
+  object reads and ACL operations (ACLs count for nothing under ``BucketOwnerEnforced``);
 * Block Public Access: ``RestrictPublicBuckets`` voids a public policy's grants to outsiders,
   ``IgnorePublicAcls`` voids public ACL grants, ``BlockPublicPolicy`` / ``BlockPublicAcls`` refuse
   writing public policies / ACLs.
 
-The hot path (owner's principal, no bucket policy) never reaches the policy engine.
+The hot path (owner's principal, no bucket policy) never reaches the policy engine, nor looks up
+an object's ACL.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -86,6 +89,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "DeleteObjects": ("s3:DeleteObject", OBJECT),
     "CopyObject": ("s3:PutObject", OBJECT),
     "GetObjectAttributes": ("s3:GetObjectAttributes", OBJECT),
+    "PutObjectAcl": ("s3:PutObjectAcl", OBJECT),
+    "GetObjectAcl": ("s3:GetObjectAcl", OBJECT),
     "PutObjectTagging": ("s3:PutObjectTagging", OBJECT),
     "GetObjectTagging": ("s3:GetObjectTagging", OBJECT),
     "DeleteObjectTagging": ("s3:DeleteObjectTagging", OBJECT),
@@ -99,6 +104,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "CompleteMultipartUpload": ("s3:PutObject", OBJECT),
     "AbortMultipartUpload": ("s3:AbortMultipartUpload", OBJECT),
     "ListParts": ("s3:ListMultipartUploadParts", OBJECT),
+    "RestoreObject": ("s3:RestoreObject", OBJECT),
 }
 
 # The action S3 checks instead when the request names a VersionId.
@@ -109,14 +115,16 @@ VERSION_ACTIONS = {
     "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
     "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
     "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
 }
 
 _COPIES = frozenset({"CopyObject", "UploadPartCopy"})
 _LISTINGS = frozenset({"ListObjects", "ListObjectsV2", "ListObjectVersions"})
 _COPY_SOURCE = "s3.authorization.copy_source"  # ctx.extra slot: the copy source, for the source bucket's check
 
-# Bucket ACL permission → the actions it grants (S3 User Guide, "ACL permissions and access policy
-# permissions"). Object ACLs are not stored, so object reads are granted by policy only.
+# ACL permission → the actions it grants, on a bucket and on an object (S3 User Guide, "ACL
+# permissions and access policy permissions"). WRITE means nothing on an object.
 _ACL_ACTIONS: dict[str, frozenset[str]] = {
     "READ": frozenset({"s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"}),
     "WRITE": frozenset({"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload"}),
@@ -124,6 +132,19 @@ _ACL_ACTIONS: dict[str, frozenset[str]] = {
     "WRITE_ACP": frozenset({"s3:PutBucketAcl"}),
 }
 _ACL_ACTIONS["FULL_CONTROL"] = frozenset().union(*_ACL_ACTIONS.values())
+_OBJECT_ACL_ACTIONS: dict[str, frozenset[str]] = {
+    "READ": frozenset({"s3:GetObject", "s3:GetObjectVersion"}),
+    "READ_ACP": frozenset({"s3:GetObjectAcl", "s3:GetObjectVersionAcl"}),
+    "WRITE_ACP": frozenset({"s3:PutObjectAcl", "s3:PutObjectVersionAcl"}),
+}
+_OBJECT_ACL_ACTIONS["FULL_CONTROL"] = frozenset().union(*_OBJECT_ACL_ACTIONS.values())
+_OBJECT_ACL_ANY = _OBJECT_ACL_ACTIONS["FULL_CONTROL"]
+
+ObjectGrants = Callable[[Bucket, str, str], "list[dict[str, Any]] | None"]
+"""(bucket, key, version id or "" for the current one) → that live version's ACL grants, or None."""
+Target = tuple[str, str]
+"""(key, version id) of the object version a check is about."""
+
 _PUBLIC_GROUPS = frozenset({acl.ALL_USERS, acl.AUTHENTICATED_USERS})
 _PUBLIC_CANNED = frozenset({"public-read", "public-read-write", "authenticated-read"})
 
@@ -243,30 +264,32 @@ def _object_arn(bucket: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket}/{key}"
 
 
-def _checks(bucket: Bucket, ctx: RequestContext, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """The (action, resource ARN) pairs the request needs allowed on this bucket."""
+def _checks(bucket: Bucket, ctx: RequestContext, params: dict[str, Any]) -> list[tuple[str, str, Target | None]]:
+    """The (action, resource ARN, object version) triples the request needs allowed on this bucket."""
     operation = ctx.operation
     if operation in _COPIES and "Key" not in params:
         # The copy's second bucket lookup: read access to the source version.
         source = ctx.extra.get(_COPY_SOURCE)
         if source is None:
-            return [("s3:GetObject", bucket.arn + "/*")]
+            return [("s3:GetObject", bucket.arn + "/*", None)]
         action = "s3:GetObjectVersion" if source.version_id else "s3:GetObject"
-        return [(action, _object_arn(bucket.name, source.key))]
+        return [(action, _object_arn(bucket.name, source.key), (source.key, source.version_id or ""))]
     action, kind = ACTIONS[operation]
     if kind == BUCKET:
-        return [(action, bucket.arn)]
+        return [(action, bucket.arn, None)]
     if operation == "DeleteObjects":
         items = [i for i in ((params.get("Delete") or {}).get("Objects") or []) if isinstance(i, dict)]
         if not items:
-            return [(action, _object_arn(bucket.name, "*"))]  # still needs some delete permission
+            return [(action, _object_arn(bucket.name, "*"), None)]  # still needs some delete permission
         return [
-            (VERSION_ACTIONS[action] if item.get("VersionId") else action, _object_arn(bucket.name, item.get("Key", "")))
+            (VERSION_ACTIONS[action] if item.get("VersionId") else action,
+             _object_arn(bucket.name, item.get("Key", "")), None)
             for item in items
         ]
-    if params.get("VersionId"):
+    key, version_id = params.get("Key") or "", params.get("VersionId") or ""
+    if version_id:
         action = VERSION_ACTIONS.get(action, action)
-    return [(action, _object_arn(bucket.name, params.get("Key") or ""))]
+    return [(action, _object_arn(bucket.name, key), (key, version_id))]
 
 
 def _context_keys(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -290,15 +313,16 @@ def _context_keys(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     return keys
 
 
-def _acl_allows(bucket: Bucket, ctx: RequestContext, action: str, ignore_public: bool) -> bool:
-    rules = bucket.configs.get("ownership") or []
-    if any(rule.get("ObjectOwnership") == access_controls.ENFORCED for rule in rules):
-        return False  # ACLs are disabled
+def _grants_allow(
+    grants: list[dict[str, Any]], table: dict[str, frozenset[str]], ctx: RequestContext, action: str,
+    ignore_public: bool,
+) -> bool:
+    """Whether an ACL (bucket or object: ``table`` maps its permissions to actions) grants the caller ``action``."""
     caller = ctx.principal
     signed = caller.kind != "anonymous"
     canonical = canonical_user_id(caller.account_id) if signed else None
-    for grant in bucket.acl:
-        if action not in _ACL_ACTIONS.get(grant.get("Permission", ""), ()):
+    for grant in grants:
+        if action not in table.get(grant.get("Permission", ""), ()):
             continue
         grantee = grant.get("Grantee") or {}
         uri = grantee.get("URI")
@@ -312,7 +336,25 @@ def _acl_allows(bucket: Bucket, ctx: RequestContext, action: str, ignore_public:
     return False
 
 
-def _allowed(bucket: Bucket, ctx: RequestContext, action: str, resource: str, keys: dict[str, Any]) -> bool:
+def _acl_allows(
+    bucket: Bucket, ctx: RequestContext, action: str, target: Target | None, object_grants: ObjectGrants | None
+) -> bool:
+    """Whether the bucket's ACL, or for object actions the object version's ACL, grants the caller ``action``."""
+    if access_controls.acls_disabled(bucket):
+        return False
+    ignore_public = bool((bucket.configs.get("public_access_block") or {}).get("IgnorePublicAcls"))
+    if _grants_allow(bucket.acl, _ACL_ACTIONS, ctx, action, ignore_public):
+        return True
+    if action not in _OBJECT_ACL_ANY or target is None or object_grants is None:
+        return False
+    grants = object_grants(bucket, target[0], target[1])  # looked up only now: the slow path
+    return grants is not None and _grants_allow(grants, _OBJECT_ACL_ACTIONS, ctx, action, ignore_public)
+
+
+def _allowed(
+    bucket: Bucket, ctx: RequestContext, action: str, resource: str, keys: dict[str, Any],
+    target: Target | None = None, object_grants: ObjectGrants | None = None,
+) -> bool:
     caller = ctx.principal
     insider = caller.kind != "anonymous" and caller.account_id == bucket.account_id
     block = bucket.configs.get("public_access_block") or {}
@@ -333,7 +375,7 @@ def _allowed(bucket: Bucket, ctx: RequestContext, action: str, resource: str, ke
             return True
     elif insider:
         return True
-    return _acl_allows(bucket, ctx, action, bool(block.get("IgnorePublicAcls")))
+    return _acl_allows(bucket, ctx, action, target, object_grants)
 
 
 _ALLOW_ALL = parse_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
@@ -347,15 +389,18 @@ def block_public_writes(bucket: Bucket, operation: str, params: dict[str, Any]) 
     if operation == "PutBucketPolicy":
         if block.get("BlockPublicPolicy") and is_public_policy(params.get("Policy") or ""):
             raise errors.access_denied()
-    elif operation in ("PutBucketAcl", "PutObject", "CopyObject", "CreateMultipartUpload"):
+    elif operation in ("PutBucketAcl", "PutObjectAcl", "PutObject", "CopyObject", "CreateMultipartUpload"):
         if block.get("BlockPublicAcls") and requests_public_acl(params):
             raise errors.access_denied()
 
 
-def authorize(bucket: Bucket, ctx: RequestContext, params: dict[str, Any]) -> None:
+def authorize(
+    bucket: Bucket, ctx: RequestContext, params: dict[str, Any], object_grants: ObjectGrants | None = None
+) -> None:
     """Raise ``AccessDenied`` unless the caller may perform ``ctx.operation`` on ``bucket``.
 
-    ``params`` are the operation's input (Key, VersionId, Prefix, ACL...). Operations this module
+    ``params`` are the operation's input (Key, VersionId, Prefix, ACL...). ``object_grants`` reads an
+    object version's ACL; it is called only when nothing else has decided. Operations this module
     does not know stay owner-only, as before authorization existed.
     """
     operation = ctx.operation
@@ -373,8 +418,8 @@ def authorize(bucket: Bucket, ctx: RequestContext, params: dict[str, Any]) -> No
             return
         raise errors.access_denied()
     keys = _context_keys(ctx, params)
-    for action, resource in _checks(bucket, ctx, params):
-        if not _allowed(bucket, ctx, action, resource, keys):
+    for action, resource, target in _checks(bucket, ctx, params):
+        if not _allowed(bucket, ctx, action, resource, keys, target, object_grants):
             raise errors.access_denied()
 
 

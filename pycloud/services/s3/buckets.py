@@ -63,18 +63,21 @@ def location_constraint(bucket: Bucket) -> str:
     return "" if bucket.region == US_EAST_1 else bucket.region
 
 
-def owned_bucket(table: BucketTable, ctx: RequestContext, params: dict[str, Any]) -> Bucket:
+def owned_bucket(
+    table: BucketTable, ctx: RequestContext, params: dict[str, Any],
+    object_grants: authorization.ObjectGrants | None = None,
+) -> Bucket:
     """The bucket a request names, checked that the caller may perform the request's operation on it.
 
     ``NoSuchBucket`` when no account has it; ``AccessDenied`` when S3 authorization (bucket policy,
-    ACLs, Block Public Access: see ``authorization``) refuses the caller or when the request's
-    ``ExpectedBucketOwner`` is not the owner.
+    ACLs, Block Public Access: see ``authorization``; ``object_grants`` reads object ACLs) refuses the
+    caller or when the request's ``ExpectedBucketOwner`` is not the owner.
     """
     name = params.get("Bucket") or ""
     bucket = table.locate(name)
     if bucket is None:
         raise errors.no_such_bucket(name)
-    authorization.authorize(bucket, ctx, params)
+    authorization.authorize(bucket, ctx, params, object_grants)
     expected = params.get("ExpectedBucketOwner")
     if expected is not None and expected != bucket.account_id:
         raise errors.access_denied()

@@ -1,16 +1,20 @@
 """S3 event notifications: build AWS's event record for an object change and route it on the bus.
 
 Each successful object change calls :func:`object_created`, :func:`object_removed` or
-:func:`object_tagging`. When the bucket has a notification configuration, the change is matched
-against its Queue/Topic/LambdaFunction configurations (event name patterns, prefix/suffix key
-filters) and one :class:`~pycloud.events.S3Notification` per matching configuration is published
-on :data:`~pycloud.events.S3_NOTIFICATION_TOPIC`; delivery is up to SQS/SNS/Lambda. A bucket
-without notifications costs one dict lookup: no record is built.
+:func:`object_tagging`; what S3 does by itself (restore progress, lifecycle transitions) calls
+:func:`restore_finished` / :func:`lifecycle_transition`, whose records name S3 as the principal.
+When the bucket has a notification configuration, the change is matched against its
+Queue/Topic/LambdaFunction configurations (event name patterns, prefix/suffix key filters) and one
+:class:`~pycloud.events.S3Notification` per matching configuration is published on
+:data:`~pycloud.events.S3_NOTIFICATION_TOPIC`; delivery is up to SQS/SNS/Lambda. A bucket without
+notifications costs one dict lookup: no record is built.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
@@ -23,6 +27,9 @@ if TYPE_CHECKING:
     from pycloud.context import RequestContext
     from pycloud.services.base import ServiceRuntime
     from pycloud.services.s3.models import Bucket
+
+SERVICE_PRINCIPAL = "s3.amazonaws.com"
+"""``userIdentity`` and source of the events S3 causes itself."""
 
 # configuration list member → (ARN member, destination type)
 DESTINATIONS = {
@@ -110,15 +117,25 @@ def build_record(
     ctx: RequestContext, bucket: Bucket, event_name: str, key: str, obj: dict[str, Any], configuration_id: str
 ) -> dict[str, Any]:
     """One element of ``Records`` (event structure 2.1); ``obj`` holds size/eTag/versionId/sequencer."""
+    return _record(
+        bucket, event_name, key, obj, configuration_id,
+        now=ctx.now, principal_id=caller_principal_id(ctx), source_ip=ctx.source_ip, request_id=ctx.request_id,
+    )
+
+
+def _record(
+    bucket: Bucket, event_name: str, key: str, obj: dict[str, Any], configuration_id: str, *,
+    now: datetime, principal_id: str, source_ip: str, request_id: str,
+) -> dict[str, Any]:
     return {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "awsRegion": bucket.region,
-        "eventTime": event_time(ctx.now),
+        "eventTime": event_time(now),
         "eventName": event_name,
-        "userIdentity": {"principalId": caller_principal_id(ctx)},
-        "requestParameters": {"sourceIPAddress": ctx.source_ip},
-        "responseElements": {"x-amz-request-id": ctx.request_id, "x-amz-id-2": host_id(ctx.request_id)},
+        "userIdentity": {"principalId": principal_id},
+        "requestParameters": {"sourceIPAddress": source_ip},
+        "responseElements": {"x-amz-request-id": request_id, "x-amz-id-2": host_id(request_id)},
         "s3": {
             "s3SchemaVersion": "1.0",
             "configurationId": configuration_id,
@@ -136,16 +153,41 @@ def emit(
     runtime: ServiceRuntime, ctx: RequestContext, bucket: Bucket, event_name: str, key: str, obj: dict[str, Any]
 ) -> int:
     """Publish one notification per matching configuration; the number published."""
+    return _publish(runtime, bucket, event_name, key, obj, ctx.now,
+                    lambda full, config_id: build_record(ctx, bucket, event_name, key, full, config_id))
+
+
+def emit_service(
+    runtime: ServiceRuntime, bucket: Bucket, event_name: str, key: str, obj: dict[str, Any], now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Publish an event S3 causes by itself (lifecycle, restore completion and expiry): no request
+    behind it, so the principal and source are S3's own; ``extra`` holds top-level record members
+    such as ``glacierEventData`` or ``lifecycleEventData``."""
+    request_id = secrets.token_hex(8).upper()
+
+    def make(full: dict[str, Any], config_id: str) -> dict[str, Any]:
+        record = _record(bucket, event_name, key, full, config_id, now=now, principal_id=SERVICE_PRINCIPAL,
+                         source_ip=SERVICE_PRINCIPAL, request_id=request_id)
+        record.update(extra or {})
+        return record
+
+    return _publish(runtime, bucket, event_name, key, obj, now, make)
+
+
+def _publish(
+    runtime: ServiceRuntime, bucket: Bucket, event_name: str, key: str, obj: dict[str, Any], now: datetime,
+    make: Callable[[dict[str, Any], str], dict[str, Any]],
+) -> int:
     notification = bucket.configs.get("notification")
     if not notification:
         return 0
     targets = matching_destinations(notification, event_name, key)
     if not targets:
         return 0
-    obj = {**obj, "sequencer": _SEQUENCER.next(ctx.now)}
+    obj = {**obj, "sequencer": _SEQUENCER.next(now)}
     for arn, kind, config_id in targets:
-        record = build_record(ctx, bucket, event_name, key, obj, config_id)
-        runtime.events.publish(S3_NOTIFICATION_TOPIC, S3Notification(arn, kind, config_id, record))
+        runtime.events.publish(S3_NOTIFICATION_TOPIC, S3Notification(arn, kind, config_id, make(obj, config_id)))
     return len(targets)
 
 
@@ -185,6 +227,38 @@ def object_tagging(
     if bucket.configs.get("notification"):
         obj = {"eTag": info.etag, **_version(bucket, info.version_id)}
         emit(runtime, ctx, bucket, event_name, info.key, obj)
+
+
+def restore_posted(runtime: ServiceRuntime, ctx: RequestContext, bucket: Bucket, info: Any) -> None:
+    """``ObjectRestore:Post``: a restore of an archived version was started (or sped up)."""
+    if bucket.configs.get("notification"):
+        obj = {"size": info.size, "eTag": info.etag, **_version(bucket, info.version_id)}
+        emit(runtime, ctx, bucket, "ObjectRestore:Post", info.key, obj)
+
+
+def restore_finished(
+    runtime: ServiceRuntime, bucket: Bucket, event_name: str, info: Any, storage_class: str, expiry: datetime,
+    now: datetime,
+) -> None:
+    """``ObjectRestore:Completed`` (the copy is readable) or ``ObjectRestore:Delete`` (it expired)."""
+    if bucket.configs.get("notification"):
+        obj = {"size": info.size, "eTag": info.etag, **_version(bucket, info.version_id)}
+        extra = {}
+        if event_name == "ObjectRestore:Completed":
+            extra = {"glacierEventData": {"restoreEventData": {
+                "lifecycleRestorationExpiryTime": event_time(expiry), "lifecycleRestoreStorageClass": storage_class,
+            }}}
+        emit_service(runtime, bucket, event_name, info.key, obj, now, extra)
+
+
+def lifecycle_transition(
+    runtime: ServiceRuntime, bucket: Bucket, key: str, version: Any, storage_class: str, now: datetime
+) -> None:
+    """``LifecycleTransition``: a lifecycle rule moved a version to ``storage_class``."""
+    if bucket.configs.get("notification"):
+        obj = {"size": version.size, "eTag": version.etag, **_version(bucket, version.version_id)}
+        extra = {"lifecycleEventData": {"transitionEventData": {"destinationStorageClass": storage_class}}}
+        emit_service(runtime, bucket, "LifecycleTransition", key, obj, now, extra)
 
 
 # -- s3:TestEvent ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import base64
 import binascii
 from typing import Any
 
-from pycloud._core import Hasher
+from pycloud._core import Hasher, crc_combine
 from pycloud.services.s3 import errors
 
 DEFAULT_ALGORITHM = "crc64nvme"
@@ -26,6 +26,11 @@ CHECKSUM_MEMBERS = {
 }
 MEMBER_OF = {alg: member for member, alg in CHECKSUM_MEMBERS.items()}
 _DIGEST_SIZES = {"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 32}
+# Which multipart checksum types each algorithm allows (S3: CRCs combine into a FULL_OBJECT
+# checksum; SHAs only hash the part checksums, COMPOSITE; CRC64NVME is always FULL_OBJECT).
+FULL_OBJECT_ALGORITHMS = frozenset({"crc32", "crc32c", "crc64nvme"})
+COMPOSITE_ALGORITHMS = frozenset({"crc32", "crc32c", "sha1", "sha256"})
+CHECKSUM_TYPES = ("COMPOSITE", "FULL_OBJECT")
 
 
 def header_name(algorithm: str) -> str:
@@ -108,3 +113,40 @@ def checksum_output(info: Any, checksum_type: str = "") -> dict[str, Any]:
         MEMBER_OF[algorithm]: base64.b64encode(info.checksum).decode(),
         "ChecksumType": checksum_type or "FULL_OBJECT",
     }
+
+
+def multipart_checksum_type(algorithm: str, requested: str) -> str:
+    """The checksum type of a new multipart upload using ``algorithm`` (lower-case).
+
+    Without ``requested``, CRC64NVME is FULL_OBJECT and the others COMPOSITE, as S3 does;
+    ``InvalidRequest`` for an unknown type or a combination S3 refuses (SHA* with FULL_OBJECT,
+    CRC64NVME with COMPOSITE).
+    """
+    if not requested:
+        return "FULL_OBJECT" if algorithm not in COMPOSITE_ALGORITHMS else "COMPOSITE"
+    if requested not in CHECKSUM_TYPES:
+        raise errors.invalid_request("Value for x-amz-checksum-type header is invalid.")
+    allowed = FULL_OBJECT_ALGORITHMS if requested == "FULL_OBJECT" else COMPOSITE_ALGORITHMS
+    if algorithm not in allowed:
+        raise errors.invalid_request(f"The {requested} checksum type cannot be used with the {algorithm} checksum algorithm.")
+    return requested
+
+
+def full_object_checksum(algorithm: str, parts: list[tuple[bytes, int]]) -> bytes | None:
+    """The CRC of the concatenated parts, combined from each part's (CRC digest, size): no byte is
+    re-read. None when a part has no CRC of ``algorithm`` (a digest of the wrong size)."""
+    size = _DIGEST_SIZES[algorithm]
+    crc = 0
+    for digest, length in parts:
+        if len(digest) != size:
+            return None
+        crc = crc_combine(algorithm, crc, int.from_bytes(digest, "big"), length)
+    return crc.to_bytes(size, "big")
+
+
+def decoded_checksum(algorithm: str, value: str) -> bytes:
+    """A client-sent base64 checksum of ``algorithm``, decoded (``InvalidRequest`` when malformed)."""
+    raw = _decode(value, _DIGEST_SIZES[algorithm])
+    if raw is None:
+        raise errors.invalid_checksum_value(header_name(algorithm))
+    return raw

@@ -14,8 +14,11 @@ MAX_RULES = 1000
 MAX_ID = 255
 MIN_SIZES = frozenset({"all_storage_classes_128K", "varies_by_storage_class"})
 DEFAULT_MIN_SIZE = "all_storage_classes_128K"
-# Storage classes a transition may move to, in waterfall order; equal ranks cannot follow each other.
-_RANK = {"STANDARD_IA": 1, "INTELLIGENT_TIERING": 2, "ONEZONE_IA": 3, "GLACIER_IR": 3, "GLACIER": 4, "DEEP_ARCHIVE": 5}
+TRANSITION_RANK = {
+    "STANDARD_IA": 1, "INTELLIGENT_TIERING": 2, "ONEZONE_IA": 3, "GLACIER_IR": 3, "GLACIER": 4, "DEEP_ARCHIVE": 5,
+}
+"""Storage classes a transition may move to, in waterfall order: a version only moves to a higher
+rank (so ONEZONE_IA and GLACIER_IR never follow each other)."""
 _IA_CLASSES = frozenset({"STANDARD_IA", "ONEZONE_IA"})
 _IA_MIN_DAYS = 30
 _ACTIONS = (
@@ -77,7 +80,7 @@ def _check_expiration(expiration: dict[str, Any], tagged: bool) -> None:
 
 
 def _check_storage_class(storage_class: Any, days: int | None, label: str) -> None:
-    if storage_class not in _RANK:
+    if storage_class not in TRANSITION_RANK:
         raise errors.malformed_xml()
     if days is not None and storage_class in _IA_CLASSES and days < _IA_MIN_DAYS:
         raise errors.invalid_argument(
@@ -93,7 +96,7 @@ def _check_order(steps: list[tuple[int, str]], label: str) -> None:
         raise errors.invalid_request(f"'StorageClass' must be different for '{label}' actions in same 'Rule'")
     ordered = sorted(steps)
     for (days_a, cls_a), (days_b, cls_b) in pairwise(ordered):
-        if _RANK[cls_b] <= _RANK[cls_a] or days_b == days_a:
+        if TRANSITION_RANK[cls_b] <= TRANSITION_RANK[cls_a] or days_b == days_a:
             raise errors.invalid_argument(
                 f"'{label}' action for StorageClass '{cls_b}' cannot follow StorageClass '{cls_a}'"
             )

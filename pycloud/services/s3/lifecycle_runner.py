@@ -1,23 +1,37 @@
 """Lifecycle execution: applies buckets' stored lifecycle rules at a given (virtual) time.
 
-Runs when the virtual clock advances (wired in ``S3Provider.__init__``), never on the request path.
-Implemented actions: Expiration (Days / Date / ExpiredObjectDeleteMarker), NoncurrentVersionExpiration
-(NoncurrentDays, NewerNoncurrentVersions) and AbortIncompleteMultipartUpload. Transitions are not
-applied: the store cannot change a version's storage class in place. Versions under Object Lock
-retention or legal hold are never removed (a delete marker may still be placed over a locked current
-version, as S3 does).
+A pass runs after every virtual clock advance and, on its own, every ``PERIOD_SECONDS`` of real time
+while the server runs (both wired by :func:`attach`), never on the request path and never twice at
+once. Implemented actions: Expiration (Days / Date / ExpiredObjectDeleteMarker),
+NoncurrentVersionExpiration (NoncurrentDays, NewerNoncurrentVersions), Transitions (Days / Date),
+NoncurrentVersionTransitions (NoncurrentDays, NewerNoncurrentVersions) and
+AbortIncompleteMultipartUpload. A transition records the version's new class in ``storage_state``
+(the store cannot change a version's metadata in place); it follows the storage-class waterfall and
+the bucket's transition minimum object size. Versions under Object Lock retention or legal hold are
+never removed (a delete marker may still be placed over a locked current version, as S3 does).
+
+Each pass also moves restores of archived versions along: it announces completed restores and
+archives again the versions whose restored copy expired.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+import threading
+import weakref
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pycloud._core import StoreError
+from pycloud.services.s3 import events as s3_events
+from pycloud.services.s3.lifecycle import DEFAULT_MIN_SIZE, TRANSITION_RANK
 from pycloud.services.s3.models import Bucket
+from pycloud.services.s3.object_meta import ARCHIVED_CLASSES, ObjectMeta
 from pycloud.services.s3.objects import ns, versioning_mode
+from pycloud.services.s3.storage_state import effective_class
 
 if TYPE_CHECKING:
     from pycloud.services.s3.provider import S3Provider
@@ -25,6 +39,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _DAY_NS = 86_400 * 1_000_000_000
+PERIOD_SECONDS = 60.0
+"""Real seconds between periodic passes (``s3_lifecycle_interval`` setting; 0 turns them off)."""
+MIN_TRANSITION_SIZE = 128 * 1024
+"""Objects smaller than this are not transitioned unless the rule filters by size itself."""
+_START_CLASSES = frozenset({"STANDARD", "REDUCED_REDUNDANCY"})
+"""Classes a transition may start from besides the transition targets themselves."""
 
 
 def due_after(start_ns: int, days: int) -> int:
@@ -75,6 +95,12 @@ def _versions_by_key(store: Any, bucket: str) -> list[tuple[str, list[Any]]]:
         key_marker, version_marker = page.next_key_marker, page.next_version_id_marker
 
 
+def _noncurrent(versions: list[Any]) -> list[tuple[Any, int]]:
+    """A key's noncurrent versions, newest first, each with when it became noncurrent: when its
+    successor was written."""
+    return [(v, versions[i].last_modified) for i, v in enumerate(versions[1:])]
+
+
 class _Run:
     """One lifecycle pass over one bucket."""
 
@@ -83,10 +109,14 @@ class _Run:
         self.now_ns = ns(now)
         self.store = provider.data.store
         self.scope = (bucket.account_id, bucket.region)
+        config = bucket.configs["lifecycle"]
         self.rules = [
-            (rule, _predicate(rule)) for rule in bucket.configs["lifecycle"].get("Rules", [])
-            if rule.get("Status") == "Enabled"
+            (rule, _predicate(rule)) for rule in config.get("Rules", []) if rule.get("Status") == "Enabled"
         ]
+        self.min_size = config.get("MinimumObjectSize") or DEFAULT_MIN_SIZE
+        self.states = provider.storage_states
+        self.cleans_markers = any((rule.get("Expiration") or {}).get("ExpiredObjectDeleteMarker")
+                                  for rule, _ in self.rules)
 
     def tags_of(self, key: str, version_id: str) -> Any:
         return lambda: self.provider.object_tags.get(self.scope, self.bucket.name, key, version_id)
@@ -142,12 +172,18 @@ class _Run:
                 self.provider._forget_version(self.bucket, key, "null")
             self.counts["delete_markers_created"] += 1
             return  # the new marker makes this version noncurrent only from now on
-        self.expire_noncurrent(key, versions)
-        self.remove_lone_marker(key)
+        removed = self.expire_noncurrent(key, versions)
+        if not latest.is_delete_marker:
+            self.transition(key, latest, latest.last_modified, None)
+        for rank, (version, since) in enumerate(_noncurrent(versions)):
+            if version.version_id not in removed and not version.is_delete_marker:
+                self.transition(key, version, since, rank)
+        if self.cleans_markers:
+            self.remove_lone_marker(key)
 
-    def expire_noncurrent(self, key: str, versions: list[Any]) -> None:
-        # A noncurrent version became noncurrent when its successor was written.
-        noncurrent = [(v, versions[i].last_modified) for i, v in enumerate(versions[1:])]
+    def expire_noncurrent(self, key: str, versions: list[Any]) -> set[str]:
+        """NoncurrentVersionExpiration; the version ids it removed."""
+        noncurrent = _noncurrent(versions)
         removed: set[str] = set()
         for rule, pred in self.rules:
             action = rule.get("NoncurrentVersionExpiration")
@@ -164,6 +200,68 @@ class _Run:
                 ):
                     removed.add(version.version_id)
                     self.counts["noncurrent_expired"] += 1
+        return removed
+
+    # -- transitions ------------------------------------------------------------------------------
+
+    def step_due(self, step: dict[str, Any], since_ns: int, rank: int | None) -> bool:
+        """Whether a Transition (``rank`` None: the current version, aged from ``since_ns``) or a
+        NoncurrentVersionTransition (the ``rank``-th newest noncurrent version, noncurrent since
+        ``since_ns``) applies now."""
+        if rank is not None:
+            return rank >= (step.get("NewerNoncurrentVersions") or 0) and due_after(
+                since_ns, step["NoncurrentDays"]) <= self.now_ns
+        if step.get("Days") is not None:
+            return due_after(since_ns, step["Days"]) <= self.now_ns
+        date = step.get("Date")
+        return date is not None and (date if date.tzinfo else date.replace(tzinfo=UTC)) <= self.now
+
+    def size_allows(self, pred: dict[str, Any], storage_class: str, size: int) -> bool:
+        """The transition minimum object size: a rule's own size filter replaces the bucket default."""
+        if pred.get("ObjectSizeGreaterThan") is not None or pred.get("ObjectSizeLessThan") is not None:
+            return True
+        if size >= MIN_TRANSITION_SIZE:
+            return True
+        return self.min_size == "varies_by_storage_class" and storage_class in ARCHIVED_CLASSES
+
+    def target_class(self, key: str, version: Any, since_ns: int, rank: int | None) -> str | None:
+        """The furthest class down the waterfall that a due transition of an enabled rule moves to."""
+        best: str | None = None
+        member = "Transitions" if rank is None else "NoncurrentVersionTransitions"
+        for rule, pred in self.rules:
+            for step in rule.get(member) or ():
+                target = step.get("StorageClass")
+                if target not in TRANSITION_RANK:
+                    continue
+                if best is not None and TRANSITION_RANK[target] <= TRANSITION_RANK[best]:
+                    continue
+                if (self.step_due(step, since_ns, rank) and self.size_allows(pred, target, version.size)
+                        and _matches(pred, key, version.size, self.tags_of(key, version.version_id))):
+                    best = target
+        return best
+
+    def transition(self, key: str, version: Any, since_ns: int, rank: int | None) -> None:
+        """Move one version to the class its due transitions name, if that is further down the waterfall."""
+        target = self.target_class(key, version, since_ns, rank)
+        if target is None:
+            return
+        state = self.states.get(self.scope, self.bucket.name, key, version.version_id)
+        if state is not None and state.storage_class:
+            current = state.storage_class
+        else:
+            try:
+                info = self.store.head(self.bucket.name, key, version.version_id)
+            except StoreError:
+                return  # gone meanwhile
+            current = effective_class(ObjectMeta.from_bytes(info.metadata).storage_class, None)
+        rank_now = 0 if current in _START_CLASSES else TRANSITION_RANK.get(current)
+        if rank_now is None or TRANSITION_RANK[target] <= rank_now:
+            return  # already there or further, or a class lifecycle does not move (Outposts, Express...)
+        if state is not None and state.phase(self.now.timestamp()) == "ongoing":
+            return  # never under a restore in progress; the next pass will do it
+        self.states.transition(self.scope, self.bucket.name, key, version.version_id, target)
+        self.counts["transitioned" if rank is None else "noncurrent_transitioned"] += 1
+        s3_events.lifecycle_transition(self.provider.runtime, self.bucket, key, version, target, self.now)
 
     def remove_lone_marker(self, key: str) -> None:
         """ExpiredObjectDeleteMarker: a delete marker that is the key's only version goes."""
@@ -202,21 +300,106 @@ class _Run:
 
 
 def run_lifecycle(provider: S3Provider, now: datetime) -> dict[str, int]:
-    """Apply every bucket's enabled lifecycle rules as of ``now``; counts of what was done."""
+    """Apply every bucket's enabled lifecycle rules as of ``now`` and move restores along; counts of
+    what was done."""
     counts = {"expired": 0, "delete_markers_created": 0, "noncurrent_expired": 0, "delete_markers_removed": 0,
-              "uploads_aborted": 0}
+              "uploads_aborted": 0, "transitioned": 0, "noncurrent_transitioned": 0, "restores_completed": 0,
+              "restores_expired": 0}
     for _account, _region, _name, bucket in provider.buckets:
         if bucket.configs.get("lifecycle") and provider.data.store.bucket_exists(bucket.name):
-            _Run(provider, bucket, now, counts).run()
+            try:
+                _Run(provider, bucket, now, counts).run()
+            except Exception:  # one bucket's failure must not stop the others
+                log.exception("S3 lifecycle failed for bucket %s", bucket.name)
+    progress_restores(provider, now, counts)
     return counts
 
 
-def on_clock_advance(provider: S3Provider) -> None:
-    """Clock listener: run lifecycle at the new virtual time; failures are logged, never raised."""
+def progress_restores(provider: S3Provider, now: datetime, counts: dict[str, int]) -> None:
+    """Announce restores that completed and archive again the versions whose restored copy expired.
+
+    What a reader sees does not wait for this (it is derived from the restore's times); this pass
+    sends ``s3:ObjectRestore:Completed`` / ``s3:ObjectRestore:Delete`` and drops expired restores.
+    """
+    states = provider.storage_states
+    when = now.timestamp()
+    for (account, region, name, key, version_id), state in states.restores():
+        if state.restore_ready > when:
+            continue
+        scope = (account, region)
+        bucket = provider.buckets.get(account, region, name)
+        try:
+            info = provider.data.store.head(name, key, version_id) if bucket is not None else None
+        except StoreError:
+            info = None
+        if info is None:
+            states.forget(scope, name, key, version_id)  # the version (or its bucket) is gone
+            continue
+        storage_class = effective_class(ObjectMeta.from_bytes(info.metadata).storage_class, state)
+        expiry = datetime.fromtimestamp(state.restore_expiry, UTC)
+        if not state.restore_notified:
+            states.put(scope, name, key, version_id, replace(state, restore_notified=True))
+            counts["restores_completed"] += 1
+            ready = datetime.fromtimestamp(state.restore_ready, UTC)
+            s3_events.restore_finished(provider.runtime, bucket, "ObjectRestore:Completed", info, storage_class,
+                                       expiry, ready)
+        if when >= state.restore_expiry:
+            states.put(scope, name, key, version_id, state.without_restore())
+            counts["restores_expired"] += 1
+            s3_events.restore_finished(provider.runtime, bucket, "ObjectRestore:Delete", info, storage_class,
+                                       expiry, expiry)
+
+
+def run_pass(provider: S3Provider, guard: threading.Lock, *, wait: bool) -> dict[str, int] | None:
+    """One guarded pass at the provider's current virtual time: never two at once (``wait`` False
+    skips when one is under way); failures are logged, never raised."""
+    if not guard.acquire(blocking=wait):
+        return None
     try:
         counts = run_lifecycle(provider, provider.runtime.clock.now())
-    except Exception:  # the admin clock API must not fail because of lifecycle
+    except Exception:  # neither the admin clock API nor the server may fail because of lifecycle
         log.exception("S3 lifecycle run failed")
-        return
+        return None
+    finally:
+        guard.release()
     if any(counts.values()):
         log.info("S3 lifecycle: %s", counts)
+    return counts
+
+
+def interval(settings: Any) -> float:
+    """Real seconds between periodic passes (the ``s3_lifecycle_interval`` setting, else the default)."""
+    value = getattr(settings, "s3_lifecycle_interval", None)
+    return PERIOD_SECONDS if value is None else float(value)
+
+
+def _tick(loop: asyncio.AbstractEventLoop, ref: weakref.ReferenceType[S3Provider], guard: threading.Lock,
+          seconds: float) -> None:
+    # A timer callback on the event loop thread, where request handlers and clock advances run, so a
+    # pass never interleaves with them. A pending timer neither keeps the loop running nor warns when the loop
+    # goes away at shutdown; the chain ends with its provider.
+    provider = ref()
+    if provider is None:
+        return
+    run_pass(provider, guard, wait=False)
+    del provider
+    loop.call_later(seconds, _tick, loop, ref, guard, seconds)
+
+
+def attach(provider: S3Provider) -> None:
+    """Run lifecycle after every virtual clock advance and, when built inside a running event loop
+    (the server), every ``interval`` real seconds. Both hold the provider weakly: a provider dropped
+    by its owner (tests build many) is not kept alive by the clock or the loop."""
+    ref = weakref.ref(provider)
+    guard = threading.Lock()
+    provider.runtime.clock.on_advance(
+        lambda _offset: (p := ref()) is not None and run_pass(p, guard, wait=True) is not None
+    )
+    seconds = interval(provider.runtime.settings)
+    if seconds <= 0:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # built outside a server: clock advances only
+    loop.call_later(seconds, _tick, loop, ref, guard, seconds)

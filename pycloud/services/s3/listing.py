@@ -3,12 +3,14 @@
 The store walks keys in order, rolls up common prefixes and pages; this module validates the
 request, turns store pages into AWS members (per-entry storage class, owner and checksum from the
 stored metadata: one cheap native ``head`` per entry), applies ``encoding-type=url`` and makes the
-opaque V2 continuation tokens.
+opaque V2 continuation tokens. Only in buckets that ever had a lifecycle transition or a restore is
+each entry's class (and RestoreStatus, when asked for) looked up in ``storage_state``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pycloud._core import StoreError
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from pycloud.context import RequestContext
     from pycloud.services.s3.datastore import S3DataStore
     from pycloud.services.s3.models import Bucket
+    from pycloud.services.s3.storage_state import StorageStore
 
 MAX_KEYS = 1000
 """The largest page S3 returns (bigger ``max-keys`` values are capped to it)."""
@@ -49,6 +52,11 @@ def encoding_type(params: dict[str, Any]) -> str | None:
     return value
 
 
+def _wants_restore_status(params: dict[str, Any]) -> bool:
+    """Whether ``x-amz-optional-object-attributes`` asks for each entry's RestoreStatus."""
+    return "RestoreStatus" in (params.get("OptionalObjectAttributes") or ())
+
+
 def _bad_continuation_token() -> Exception:
     return errors.invalid_argument("The continuation token provided is incorrect", "continuation-token")
 
@@ -57,6 +65,9 @@ class ListingOperations:
     """Mixin of S3Provider: object listings."""
 
     data: S3DataStore
+    # Provided by RestoreOperations (declared only): transitioned classes and restores of a bucket.
+    storage_states: StorageStore
+    listed_storage: Callable[[Bucket, str, str, str, bool], dict[str, Any]]
 
     def _bucket(self, ctx: RequestContext, params: dict[str, Any]) -> Bucket:  # provided by S3Provider
         raise NotImplementedError
@@ -87,7 +98,9 @@ class ListingOperations:
             "MaxKeys": echoed,
             "KeyCount": len(listing.objects) + len(listing.common_prefixes),
             "IsTruncated": bool(limit) and listing.is_truncated,
-            "Contents": self._contents(bucket, listing.objects, enc, bool(params.get("FetchOwner"))),
+            "Contents": self._contents(
+                bucket, listing.objects, enc, bool(params.get("FetchOwner")), _wants_restore_status(params)
+            ),
             "CommonPrefixes": [{"Prefix": enc(p)} for p in listing.common_prefixes],
         }
         if delimiter:
@@ -118,7 +131,7 @@ class ListingOperations:
             "Marker": enc(marker),
             "MaxKeys": echoed,
             "IsTruncated": bool(limit) and listing.is_truncated,
-            "Contents": self._contents(bucket, listing.objects, enc, True),
+            "Contents": self._contents(bucket, listing.objects, enc, True, _wants_restore_status(params)),
             "CommonPrefixes": [{"Prefix": enc(p)} for p in listing.common_prefixes],
         }
         if delimiter:
@@ -135,8 +148,11 @@ class ListingOperations:
         except StoreError as exc:
             raise store_error(exc, bucket) from None
 
-    def _contents(self, bucket: Bucket, objects: list[Any], enc: Any, with_owner: bool) -> list[dict[str, Any]]:
+    def _contents(
+        self, bucket: Bucket, objects: list[Any], enc: Any, with_owner: bool, restore_status: bool = False
+    ) -> list[dict[str, Any]]:
         entries = []
+        tracked = self.storage_states.marked((bucket.account_id, bucket.region), bucket.name)
         for summary in objects:
             entry = {
                 "Key": enc(summary.key),
@@ -145,6 +161,9 @@ class ListingOperations:
                 "Size": summary.size,
             }
             entry.update(self._stored_details(bucket, summary, with_owner))
+            if tracked:
+                entry.update(self.listed_storage(
+                    bucket, summary.key, summary.version_id, entry["StorageClass"], restore_status))
             entries.append(entry)
         return entries
 
@@ -192,6 +211,8 @@ class ListingOperations:
             raise store_error(exc, bucket.name) from None
         versions: list[dict[str, Any]] = []
         markers: list[dict[str, Any]] = []
+        tracked = self.storage_states.marked((bucket.account_id, bucket.region), bucket.name)
+        restore_status = _wants_restore_status(params)
         for summary in listing.versions:
             entry: dict[str, Any] = {
                 "Key": enc(summary.key),
@@ -206,6 +227,9 @@ class ListingOperations:
             else:
                 entry.update({"ETag": f'"{summary.etag}"', "Size": summary.size})
                 entry.update(details)
+                if tracked:
+                    entry.update(self.listed_storage(
+                        bucket, summary.key, summary.version_id, entry["StorageClass"], restore_status))
                 versions.append(entry)
         truncated = bool(limit) and listing.is_truncated
         result: dict[str, Any] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -21,14 +21,17 @@ from pycloud.services.s3 import events as s3_events
 from pycloud.services.s3.body_sink import write_body
 from pycloud.services.s3.copy_source import check_copy_conditions, parse_copy_range, parse_copy_source
 from pycloud.services.s3.datastore import store_error
-from pycloud.services.s3.integrity import UploadCheck
+from pycloud.services.s3.integrity import (
+    UploadCheck,
+    decoded_checksum,
+    full_object_checksum,
+    multipart_checksum_type,
+)
 from pycloud.services.s3.list_encoding import encoder
 from pycloud.services.s3.listing import encoding_type
+from pycloud.services.s3.object_acl import ObjectAcl
 from pycloud.services.s3.object_lock import LockState
-from pycloud.services.s3.object_meta import (
-    ARCHIVED_CLASSES,
-    ObjectMeta,
-)
+from pycloud.services.s3.object_meta import ObjectMeta
 from pycloud.services.s3.objects import CHECKSUM_MEMBERS, READ_CHUNK, ns, versioning_mode
 
 if TYPE_CHECKING:
@@ -39,8 +42,6 @@ if TYPE_CHECKING:
 MAX_PARTS = 1000
 """Largest ListParts page (and ListMultipartUploads page)."""
 MAX_PART_NUMBER = 10_000
-# Algorithms whose multipart checksum is FULL_OBJECT by default (the others are COMPOSITE).
-_FULL_OBJECT_DEFAULT = {"CRC64NVME"}
 
 
 # -- errors this family adds (constructors kept here: errors.py is owned elsewhere) -------------
@@ -69,6 +70,7 @@ class MultipartOperations:
     """Mixin of S3Provider: multipart upload operations."""
 
     data: S3DataStore
+    check_readable: Callable[[Bucket, Any, ObjectMeta], None]  # provided by RestoreOperations
 
     def _bucket(self, ctx: RequestContext, params: dict[str, Any]) -> Bucket:  # provided by S3Provider
         raise NotImplementedError
@@ -94,12 +96,12 @@ class MultipartOperations:
         key = params["Key"]
         self.data.ensure_bucket(bucket.name)
         algorithm = str(params.get("ChecksumAlgorithm") or "").upper()
-        checksum_type = str(params.get("ChecksumType") or "")
-        if algorithm and not checksum_type:
-            checksum_type = "FULL_OBJECT" if algorithm in _FULL_OBJECT_DEFAULT else "COMPOSITE"
+        checksum_type = str(params.get("ChecksumType") or "").upper()
         if checksum_type and not algorithm:
             raise errors.invalid_request("The x-amz-checksum-type header can only be used with the "
                                          "x-amz-checksum-algorithm header.")
+        if algorithm:
+            checksum_type = multipart_checksum_type(algorithm.lower(), checksum_type)
         # The same rules as a single PUT (metadata, storage class, SSE incl. the bucket default,
         # tags, object lock); tags and lock wait in the upload's metadata until completion.
         rules = self._write_rules(ctx, bucket, params)
@@ -116,6 +118,7 @@ class MultipartOperations:
             owner=ctx.account_id,
             upload_tags=rules["tags"],
             upload_lock=lock.to_record() if lock is not None else {},
+            upload_acl=rules["acl"].to_record(),
         )
         try:
             upload_id = self.data.store.create_upload(bucket.name, key, meta.to_bytes(), ns(ctx.now))
@@ -140,6 +143,10 @@ class MultipartOperations:
         headers = ctx.request.headers if ctx.request is not None else {}
         upload_algorithm = next(iter(meta.checksums), "").lower()
         check = UploadCheck(params, headers, upload_algorithm or "crc64nvme")
+        if upload_algorithm and check.explicit and check.algorithm != upload_algorithm:
+            # Every part carries the upload's algorithm: the object's checksum is built from them.
+            raise errors.invalid_request(f"Checksum Type mismatch occurred, expected checksum Type: "
+                                         f"{upload_algorithm}, actual checksum Type: {check.algorithm}")
         # Without a checksum asked for (here or at creation) the part keeps none.
         algorithm = check.algorithm if check.explicit or upload_algorithm else ""
         try:
@@ -187,9 +194,7 @@ class MultipartOperations:
                 )
             raise errors.no_such_key(source.key)
         check_copy_conditions(params, info.etag, info.last_modified)
-        source_class = ObjectMeta.from_bytes(info.metadata).storage_class
-        if source_class in ARCHIVED_CLASSES:
-            raise errors.invalid_object_state(source_class)
+        self.check_readable(source_bucket, info, ObjectMeta.from_bytes(info.metadata))  # archived, unrestored
         offset, length = parse_copy_range(params.get("CopySourceRange"), info.size)
         algorithm = next(iter(meta.checksums), "").lower()
         try:
@@ -237,9 +242,12 @@ class MultipartOperations:
                 if entry.get(member) and part is not None and _part_checksums(part).get(member) != entry[member]:
                     raise errors.invalid_part()
         final = ObjectMeta.from_bytes(meta.to_bytes())
-        final.upload_tags, final.upload_lock = [], {}
+        final.upload_tags, final.upload_lock, final.upload_acl = [], {}, {}
+        acl = ObjectAcl.from_record(meta.upload_acl) if meta.upload_acl else None
+        if acl is not None:
+            final.owner = acl.owner  # the object's owner; the upload's metadata keeps its initiator
         final.part_sizes = [stored[number].size if number in stored else 0 for number, _ in wanted]
-        final.checksums = self._composite_checksum(meta, [stored.get(number) for number, _ in wanted])
+        final.checksums = self._multipart_checksum(meta, [stored.get(number) for number, _ in wanted], params)
         if not final.checksums:
             final.checksum_type = ""
         try:
@@ -249,7 +257,7 @@ class MultipartOperations:
         except StoreError as exc:
             raise store_error(exc, bucket.name, key, upload_id=upload_id) from None
         lock = LockState.from_record(meta.upload_lock) if meta.upload_lock else None
-        self.record_new_version(bucket, key, info.version_id, meta.upload_tags, lock)
+        self.record_new_version(bucket, key, info.version_id, meta.upload_tags, lock, acl)
         s3_events.object_created(self.runtime, ctx, bucket, "ObjectCreated:CompleteMultipartUpload", key, info)  # type: ignore[attr-defined]
         result: dict[str, Any] = {
             "Location": self._location(ctx, bucket.name, key),
@@ -276,20 +284,42 @@ class MultipartOperations:
             marker = page.next_part_number_marker
 
     @staticmethod
-    def _composite_checksum(meta: ObjectMeta, parts: list[Any]) -> dict[str, str]:
-        """COMPOSITE checksum: the checksum of the parts' raw checksums, ``-N`` suffixed.
+    def _multipart_checksum(meta: ObjectMeta, parts: list[Any], params: dict[str, Any]) -> dict[str, str]:
+        """The object's checksum from its parts' checksums (no byte re-read).
 
-        FULL_OBJECT checksums (CRC combination) are not computed yet: left out of the metadata.
+        COMPOSITE: the checksum of the parts' raw checksums, ``-N`` suffixed. FULL_OBJECT: the
+        parts' CRCs combined into the CRC of the whole body, checked against a value the client
+        sent (``BadDigest``). The request's checksum type and ``x-amz-mp-object-size`` must agree
+        with the upload (``InvalidRequest``).
         """
         algorithm = next(iter(meta.checksums), "")
-        if not algorithm or meta.checksum_type != "COMPOSITE":
+        requested_type = str(params.get("ChecksumType") or "").upper()
+        if algorithm and requested_type and requested_type != meta.checksum_type:
+            raise errors.invalid_request(f"The upload was created using the {meta.checksum_type} checksum mode. "
+                                         "The complete request must use the same checksum mode.")
+        size = params.get("MpuObjectSize")
+        if size is not None and None not in parts and int(size) != sum(part.size for part in parts):
+            raise errors.invalid_request("The provided 'x-amz-mp-object-size' header value does not match what "
+                                         "was computed.")
+        if not algorithm:
             return {}
-        raw = []
-        for part in parts:
-            if part is None or part.checksum_algorithm.upper() != algorithm or not part.checksum:
+        sent = {alg: value for member, alg in CHECKSUM_MEMBERS.items() if (value := params.get(member))}
+        if meta.checksum_type == "FULL_OBJECT" and any(alg != algorithm.lower() for alg in sent):
+            raise errors.invalid_request(f"The upload was created using a {algorithm.lower()} checksum. "
+                                         "The complete request must use the same checksum algorithm.")
+        if any(part is None or part.checksum_algorithm.upper() != algorithm or not part.checksum for part in parts):
+            return {}
+        if meta.checksum_type == "FULL_OBJECT":
+            digest = full_object_checksum(algorithm.lower(), [(part.checksum, part.size) for part in parts])
+            if digest is None:
                 return {}
-            raw.append(part.checksum)
-        digest = hash_bytes(algorithm.lower(), b"".join(raw))
+            value = sent.get(algorithm.lower())
+            if value is not None and decoded_checksum(algorithm.lower(), value) != digest:
+                raise errors.bad_digest_checksum(algorithm)
+            return {algorithm: base64.b64encode(digest).decode()}
+        if meta.checksum_type != "COMPOSITE":
+            return {}
+        digest = hash_bytes(algorithm.lower(), b"".join(part.checksum for part in parts))
         return {algorithm: f"{base64.b64encode(digest).decode()}-{len(parts)}"}
 
     @staticmethod

@@ -51,6 +51,8 @@ class ObjectMeta:
     """Only on a multipart upload's metadata: the tag set to give the object at completion."""
     upload_lock: dict[str, str] = field(default_factory=dict)
     """Only on a multipart upload's metadata: the lock (LockState record) to give it at completion."""
+    upload_acl: dict[str, Any] = field(default_factory=dict)
+    """Only on a multipart upload's metadata: the owner and ACL (ObjectAcl record) to give it at completion."""
     part_sizes: list[int] = field(default_factory=list)
     """Sizes of a multipart object's parts, in order (empty for single-part objects)."""
 

@@ -10,7 +10,7 @@ modules (ranges, conditions, integrity, sse, object_tagging, object_lock, copy_s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 from pycloud._core import StoreError
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.rest_xml import HTTP_STATUS_KEY
-from pycloud.services.s3 import authorization, conditions, copy_source, errors, object_lock, object_tagging, ranges, sse
+from pycloud.services.s3 import conditions, copy_source, errors, object_lock, object_tagging, ranges, sse
 from pycloud.services.s3 import events as s3_events
 from pycloud.services.s3.body_sink import WRITE_BATCH, write_body
 from pycloud.services.s3.datastore import store_error
 from pycloud.services.s3.integrity import CHECKSUM_MEMBERS, UploadCheck, checksum_output
+from pycloud.services.s3.object_acl import AclStore, ObjectAcl
 from pycloud.services.s3.object_lock import LockState, LockStore
 from pycloud.services.s3.object_meta import (
-    ARCHIVED_CLASSES,
     ObjectMeta,
     storage_class,
     system_members,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pycloud.services.base import ServiceRuntime
     from pycloud.services.s3.datastore import S3DataStore
     from pycloud.services.s3.models import Bucket
+    from pycloud.services.s3.storage_state import StorageStore
 
 READ_CHUNK = 1024 * 1024
 """Bytes per store read when streaming a body out (or copying)."""
@@ -84,6 +85,14 @@ class ObjectOperations:
 
     data: S3DataStore
     runtime: ServiceRuntime
+    # Provided by ObjectAclOperations (declared only: a stub here would shadow it in S3Provider's MRO).
+    object_acls: AclStore
+    request_acl: Callable[[RequestContext, Bucket, dict[str, Any]], ObjectAcl]
+    store_version_acl: Callable[[Bucket, str, str, ObjectAcl | None], None]
+    # Provided by RestoreOperations: storage class overrides (lifecycle transitions) and restores.
+    storage_states: StorageStore
+    storage_view: Callable[[Bucket, str, str, str], tuple[str, dict[str, str]]]
+    check_readable: Callable[[Bucket, Any, ObjectMeta], None]
 
     def _bucket(self, ctx: RequestContext, params: dict[str, Any]) -> Bucket:  # provided by S3Provider
         raise NotImplementedError
@@ -101,21 +110,27 @@ class ObjectOperations:
         return LockStore(RecordTable(self.runtime.state, "s3", "object-lock", LockState))
 
     def reset_object_state(self) -> None:
-        """Forget every object's tags and lock (admin reset, with the store wiped)."""
+        """Forget every object's tags, lock and ACL (admin reset, with the store wiped)."""
         self.object_tags.table.clear()
         self.object_locks.table.clear()
+        self.object_acls.table.clear()
 
     def _forget_version(self, bucket: Bucket, key: str, version_id: str) -> None:
-        """Drop the tags and lock of a version that no longer exists."""
+        """Drop the tags, lock and ACL of a version that no longer exists."""
         self.object_tags.set(_scope(bucket), bucket.name, key, version_id, [])
         self.object_locks.set(_scope(bucket), bucket.name, key, version_id, None)
+        self.store_version_acl(bucket, key, version_id, None)
+        self.storage_states.forget(_scope(bucket), bucket.name, key, version_id)
 
     def record_new_version(
-        self, bucket: Bucket, key: str, version_id: str, tags: list[dict[str, str]], lock: LockState | None
+        self, bucket: Bucket, key: str, version_id: str, tags: list[dict[str, str]], lock: LockState | None,
+        acl: ObjectAcl | None = None,
     ) -> None:
-        """Set (or clear) the tags and lock of a freshly written version (also for multipart completion)."""
+        """Set (or clear) the tags, lock and ACL of a freshly written version (also for multipart completion)."""
         self.object_tags.set(_scope(bucket), bucket.name, key, version_id, tags)
         self.object_locks.set(_scope(bucket), bucket.name, key, version_id, lock)
+        self.store_version_acl(bucket, key, version_id, acl)
+        self.storage_states.forget(_scope(bucket), bucket.name, key, version_id)  # an overwritten "null" version
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -125,7 +140,7 @@ class ObjectOperations:
         if_none_match = params.get("IfNoneMatch")
         if if_none_match is not None and if_none_match.strip() != "*":
             raise errors.not_implemented("If-None-Match")
-        authorization.block_public_writes(bucket, ctx.operation, params)
+        acl = self.request_acl(ctx, bucket, params)  # ownership, ACL checks and Block Public Access
         return {
             "storage_class": storage_class(params),
             "user": user_metadata(params),
@@ -133,6 +148,7 @@ class ObjectOperations:
             "sse": sse.write_settings(params, bucket, bucket.account_id, bucket.region),
             "tags": tags,
             "lock": object_lock.initial_state(bucket, params, ctx.now),
+            "acl": acl,
         }
 
     def _check_write_conditions(self, bucket: Bucket, key: str, params: dict[str, Any]) -> None:
@@ -165,7 +181,7 @@ class ObjectOperations:
             info = writer.commit(key, meta.to_bytes(), ns(ctx.now), versioning_mode(bucket))
         except StoreError as exc:
             raise store_error(exc, bucket.name, key) from None
-        self.record_new_version(bucket, key, info.version_id, rules["tags"], rules["lock"])
+        self.record_new_version(bucket, key, info.version_id, rules["tags"], rules["lock"], rules["acl"])
         return info
 
     async def _publish(
@@ -179,7 +195,7 @@ class ObjectOperations:
             user=rules["user"],
             storage_class=rules["storage_class"],
             sse=rules["sse"],
-            owner=ctx.account_id,
+            owner=rules["acl"].owner,
             checksum_type="FULL_OBJECT",
         )
         if writer.size > WRITE_BATCH:  # a large body is fsynced before it is published: off the loop
@@ -206,7 +222,9 @@ class ObjectOperations:
         except BaseException:
             writer.abort()
             raise
-        s3_events.object_created(self.runtime, ctx, bucket, "ObjectCreated:Put", key, info)
+        # a browser form upload (post_object) is the same write, announced as ObjectCreated:Post
+        event = ctx.extra.get("s3.created_event", "ObjectCreated:Put")
+        s3_events.object_created(self.runtime, ctx, bucket, event, key, info)
         result: dict[str, Any] = {"ETag": f'"{info.etag}"', "Size": info.size}
         if bucket.versioning:
             result["VersionId"] = info.version_id
@@ -231,8 +249,8 @@ class ObjectOperations:
     ) -> None:
         sse.check_read(meta.sse, params)
         conditions.check(params, info.etag, info.last_modified / 1e9, ctx.now)
-        if get and meta.storage_class in ARCHIVED_CLASSES:
-            raise errors.invalid_object_state(meta.storage_class)
+        if get:
+            self.check_readable(bucket, info, meta)
 
     def _partial(self, info: Any, meta: ObjectMeta, params: dict[str, Any]) -> tuple[int, int] | None:
         """Inclusive byte span of a Range / partNumber read, or None for the whole object."""
@@ -289,8 +307,10 @@ class ObjectOperations:
             result["Metadata"] = meta.user
         result.update(meta.system)
         result.update(sse.echo(meta.sse))
-        if meta.storage_class != "STANDARD":
-            result["StorageClass"] = meta.storage_class
+        effective, restore = self.storage_view(bucket, info.key, info.version_id, meta.storage_class)
+        if effective != "STANDARD":
+            result["StorageClass"] = effective
+        result.update(restore)
         if bucket.versioning:
             result["VersionId"] = info.version_id
         if info.parts or meta.part_sizes:
@@ -410,8 +430,7 @@ class ObjectOperations:
         src_meta = ObjectMeta.from_bytes(src.metadata)
         sse.check_read(src_meta.sse, params, prefix="CopySource")
         conditions.check(params, src.etag, src.last_modified / 1e9, ctx.now, prefix="CopySource", copy=True)
-        if src_meta.storage_class in ARCHIVED_CLASSES:
-            raise errors.invalid_object_state(src_meta.storage_class)
+        self.check_readable(src_bucket, src, src_meta)
         directive = params.get("MetadataDirective") or "COPY"
         tagging_directive = params.get("TaggingDirective") or "COPY"
         if directive not in ("COPY", "REPLACE") or tagging_directive not in ("COPY", "REPLACE"):
@@ -472,7 +491,7 @@ class ObjectOperations:
             if checksum:
                 result["Checksum"] = checksum
         if "StorageClass" in wanted:
-            result["StorageClass"] = meta.storage_class
+            result["StorageClass"] = self.storage_view(bucket, info.key, info.version_id, meta.storage_class)[0]
         if "ObjectSize" in wanted:
             result["ObjectSize"] = info.size
         if "ObjectParts" in wanted and meta.part_sizes:

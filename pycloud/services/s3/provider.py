@@ -9,7 +9,6 @@ from mixins by family (``objects``, ``listing``, ``multipart``) working on the n
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from urllib.parse import quote
 from pycloud._core import StoreError
 from pycloud.context import Principal, RequestContext
 from pycloud.protocol.errors import ServiceError
+from pycloud.protocol.message import HttpRequest, HttpResponse
 from pycloud.protocol.timestamps import format_rfc822
 from pycloud.services.base import Provider, ServiceRuntime
 from pycloud.services.pagination import decode_token, next_token, paginate
@@ -44,8 +44,10 @@ from pycloud.services.s3.datastore import S3DataStore
 from pycloud.services.s3.listing import ListingOperations
 from pycloud.services.s3.models import Bucket, BucketTable, canonical_user_id
 from pycloud.services.s3.multipart import MultipartOperations
+from pycloud.services.s3.object_acl import ObjectAclOperations
 from pycloud.services.s3.object_meta import ObjectMeta
 from pycloud.services.s3.objects import ObjectOperations, stream_body
+from pycloud.services.s3.restore import RestoreOperations
 from pycloud.services.s3.website_endpoint import WebsiteAnswer
 
 MAX_BUCKETS = 10_000
@@ -63,7 +65,9 @@ def _bad_token() -> ServiceError:
     )
 
 
-class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provider):
+class S3Provider(
+    ObjectOperations, ListingOperations, MultipartOperations, ObjectAclOperations, RestoreOperations, Provider
+):
     """Amazon Simple Storage Service."""
 
     service = "s3"
@@ -75,13 +79,12 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
         self.data = S3DataStore(
             settings.data_path if settings is not None else None, settings.fsync if settings is not None else "batch"
         )
-        # Weakly: a provider dropped by its owner (tests build many) must not stay alive for the clock.
-        ref = weakref.ref(self)
-        runtime.clock.on_advance(lambda _offset: (p := ref()) is not None and lifecycle_runner.on_clock_advance(p))
+        lifecycle_runner.attach(self)  # on clock advances, and periodically inside the server's loop
 
     def reset(self) -> None:
         self.buckets.clear()
         self.reset_object_state()
+        self.storage_states.clear()
         self.data.wipe()
 
     # -- helpers --------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
         return None
 
     def _bucket(self, ctx: RequestContext, params: dict[str, Any]) -> Bucket:
-        return buckets.owned_bucket(self.buckets, ctx, params)
+        return buckets.owned_bucket(self.buckets, ctx, params, self.object_grants)
 
     def _save(self, bucket: Bucket) -> None:
         self.buckets.put(bucket.account_id, bucket.region, bucket.name, bucket)
@@ -146,12 +149,15 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
             if not (existing.region == region == ctx.region == buckets.US_EAST_1):
                 raise errors.bucket_already_owned_by_you(name)
             # North Virginia answers 200 for a re-create by the owner and resets the bucket's ACL.
-            self._save(dataclasses.replace(existing, acl=grants or acl.canned_grants("private", owner)))
+            grants = grants or acl.canned_grants("private", owner)
+            block = existing.configs.get("public_access_block") or {}
+            acl.check_create_acl(grants, owner, self._acls_enforced(existing), bool(block.get("BlockPublicAcls")))
+            self._save(dataclasses.replace(existing, acl=grants))
             return {"Location": f"/{name}", "BucketArn": existing.arn}
         ownership = access_controls.ownership_value(params.get("ObjectOwnership"))
         grants = grants or acl.canned_grants("private", owner)
-        if ownership == access_controls.ENFORCED and not acl.only_owner_full_control(grants, owner):
-            raise errors.acl_with_object_ownership()
+        # New buckets start with Block Public Access on, so a public ACL is refused too.
+        acl.check_create_acl(grants, owner, ownership == access_controls.ENFORCED, block_public=True)
         tags = (configuration or {}).get("Tags")
         configs: dict[str, Any] = {
             "ownership": [{"ObjectOwnership": ownership}],
@@ -421,7 +427,7 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
             source_ip=source_ip,
         )
         try:
-            authorization.authorize(bucket, ctx, {"Bucket": bucket.name, "Key": key})
+            authorization.authorize(bucket, ctx, {"Bucket": bucket.name, "Key": key}, self.object_grants)
         except ServiceError:
             return website_endpoint.error_page(403, "AccessDenied", "Access Denied")
         try:
@@ -432,6 +438,10 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
             return website_endpoint.error_page(404, "NoSuchKey", "The specified key does not exist.", {"Key": key})
         info = reader.info
         meta = ObjectMeta.from_bytes(info.metadata)
+        try:
+            self.check_readable(bucket, info, meta)
+        except ServiceError as err:  # archived and not restored
+            return website_endpoint.error_page(err.status, err.code, err.message)
         headers = [
             ("Content-Type", meta.content_type),
             ("Content-Length", str(info.size)),
@@ -439,6 +449,14 @@ class S3Provider(ObjectOperations, ListingOperations, MultipartOperations, Provi
             ("Last-Modified", format_rfc822(info.last_modified / 1e9)),
         ]
         return website_endpoint.WebsiteAnswer(200, headers, stream_body(reader, 0, info.size))
+
+    async def post_object(
+        self, request: HttpRequest, bucket_name: str, request_id: str, route_extra: dict[str, str]
+    ) -> HttpResponse:
+        """A browser's form upload to the bucket (POST Object; see ``post_object``)."""
+        from pycloud.services.s3 import post_object
+
+        return await post_object.post_object(self, request, bucket_name, request_id, route_extra)
 
     def cors_preflight(
         self, bucket_name: str, origin: str | None, method: str | None, requested_headers: list[str]
