@@ -14,6 +14,7 @@
 #include "common/crc_combine.h"
 #include "common/hasher.h"
 #include "objstore/objstore_py.h"
+#include "queue/queue_py.h"
 #include "pyutil.h"
 
 namespace pycloud {
@@ -162,4 +163,5 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "pycloud native core: checksums and data planes, GIL released for bulk work.";
   pycloud::RegisterCommon(m);
   pycloud::RegisterObjstore(m);
+  pycloud::RegisterQueue(m);
 }
