@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -83,3 +83,45 @@ class S3Notification:
     """"queue", "topic" or "lambda"."""
     configuration_id: str
     record: dict[str, Any]
+
+
+SQS_DELIVERY_TOPIC = "sqs.delivery"
+
+
+@dataclass(frozen=True)
+class SqsDelivery:
+    """One message SNS delivers to one SQS queue (a matching ``sqs`` subscription).
+
+    Published synchronously, in publish order, on the event loop thread; the SQS provider enqueues
+    it. ``body`` is the SNS JSON envelope, or the raw message when the subscription has
+    RawMessageDelivery (then ``message_attributes`` holds the message attributes in SQS's
+    MessageAttributeValue shape: ``{"DataType", "StringValue" | "BinaryValue" (bytes)}``). FIFO
+    topics set ``group_id`` and ``dedup_id``. The consumer calls ``ack(None)`` once enqueued or
+    ``ack(error_code)`` when it refuses the message (SNS then redrives it to the subscription's
+    dead-letter queue). Full contract: the SNS/SQS delivery note in the project notes.
+    """
+
+    queue_arn: str
+    body: str
+    message_attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    group_id: str | None = None
+    dedup_id: str | None = None
+    topic_arn: str = ""
+    subscription_arn: str = ""
+    ack: Callable[[str | None], None] | None = None
+
+
+LAMBDA_INVOKE_TOPIC = "lambda.invoke"
+
+
+@dataclass(frozen=True)
+class LambdaInvocation:
+    """An asynchronous invocation of a Lambda function by another service (SNS subscriptions).
+
+    ``event`` is the payload AWS hands the function (for SNS: ``{"Records": [{"EventSource":
+    "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn", "Sns": {...}}]}``).
+    """
+
+    function_arn: str
+    event: dict[str, Any]
+    source_arn: str = ""

@@ -6,6 +6,9 @@
 ``POST /_pycloud/clock/advance``   ``{"seconds": N}`` moves the virtual clock forward
 ``GET  /_pycloud/accounts``        the known accounts
 ``POST /_pycloud/accounts``        ``{"id", "access_key", "secret_key", "name"}`` declares an account
+``*    /_pycloud/<service>/<path>``  answered by that service's provider when it has an
+                                   ``admin_request(method, path)`` hook (e.g. ``GET|DELETE
+                                   /_pycloud/sns/outbox``, SNS's signing certificate)
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ class AdminApi:
         """Answer an admin request (JSON errors for bad paths and bodies)."""
         handler = self._routes.get((request.method, request.path.rstrip("/") or "/"))
         if handler is None:
+            answer = self._service_hook(request)
+            if answer is not None:
+                return answer
             known = any(path == request.path.rstrip("/") for _, path in self._routes)
             if known:
                 return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}")
@@ -72,6 +78,18 @@ class AdminApi:
             return handler(body)
         except _BadRequest as exc:
             return _error(400, "InvalidRequest", str(exc))
+
+    def _service_hook(self, request: HttpRequest) -> HttpResponse | None:
+        """A provider's own admin resource (``/_pycloud/<service>/<path>``), if it answers it."""
+        service, _, rest = request.path[len("/_pycloud/"):].partition("/")
+        if not rest or service not in self.services or not request.path.startswith("/_pycloud/"):
+            return None
+        hook = getattr(self.dispatcher.provider(service), "admin_request", None)
+        answer = hook(request.method, rest) if hook is not None else None
+        if answer is None:
+            return None
+        status, content_type, body = answer
+        return HttpResponse(status, [("Content-Type", content_type)], body)
 
     def health(self, _body: Any) -> HttpResponse:
         return _json(

@@ -36,6 +36,8 @@ _SNAKE_2 = re.compile(r"([a-z0-9])([A-Z])")
 _ANONYMOUS_OPERATIONS = {
     ("sts", "AssumeRoleWithWebIdentity"),
     ("sts", "AssumeRoleWithSAML"),
+    ("sns", "ConfirmSubscription"),  # the SubscribeURL a subscriber opens
+    ("sns", "Unsubscribe"),  # the UnsubscribeURL in every notification
 }
 
 

@@ -37,6 +37,8 @@ S3_WEBSITE = "S3 website"
 """The pseudo-operation of a request to a bucket's static website endpoint (unsigned HTML, no model)."""
 CORS_PREFLIGHT = "CORS preflight"
 """The pseudo-operation of a browser's OPTIONS request to S3 (not an API operation: unsigned, no model)."""
+_UNSIGNED_QUERY_ACTIONS = {"ConfirmSubscription": "sns", "Unsubscribe": "sns"}
+"""Unsigned query actions that belong to a service other than STS (by the URL's Action)."""
 S3_POST_OBJECT = "S3 POST object"
 """The pseudo-operation of a browser's form upload (multipart/form-data POST to a bucket; no model)."""
 
@@ -234,7 +236,9 @@ class Router:
         if "Action" in request.query or (
             request.method == "POST" and request.headers.get("content-type", "").startswith(_FORM_TYPE)
         ):
-            query_route = self._route_query(request, ["sts"])
+            # SNS's SubscribeURL / UnsubscribeURL are opened unsigned by subscribers.
+            service = _UNSIGNED_QUERY_ACTIONS.get(request.query_value("Action") or "", "sts")
+            query_route = self._route_query(request, [service])
             if query_route is not None:
                 return query_route
         return self._route_s3(request, None, None)

@@ -15,6 +15,7 @@ PROVIDERS: dict[str, str] = {
     "ec2": "pycloud.services.ec2.provider:Ec2Provider",
     "lambda": "pycloud.services.awslambda.provider:LambdaProvider",
     "s3": "pycloud.services.s3.provider:S3Provider",
+    "sns": "pycloud.services.sns.provider:SnsProvider",
     "sts": "pycloud.services.sts.provider:StsProvider",
 }
 

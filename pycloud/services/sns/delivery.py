@@ -1,0 +1,325 @@
+"""Fan-out: one published message to every matching subscription, by protocol.
+
+* ``sqs``: an :class:`~pycloud.events.SqsDelivery` on the event bus, synchronously and in order.
+* ``lambda``: a :class:`~pycloud.events.LambdaInvocation` on the bus.
+* ``http``/``https``: a POST from a task on the event loop (never blocking the request), retried
+  per the effective delivery policy; retry delays run on the virtual clock, so advancing it makes
+  the next attempt happen at once. A message that exhausts its retries goes to the subscription's
+  dead-letter queue when it has a RedrivePolicy.
+* ``email``, ``email-json``, ``sms``, ``application``, ``firehose``: the outbox the admin API lists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from pycloud.events import LAMBDA_INVOKE_TOPIC, SQS_DELIVERY_TOPIC, LambdaInvocation, SqsDelivery
+from pycloud.services.base import ServiceRuntime
+from pycloud.services.sns import attributes as attrs
+from pycloud.services.sns import envelope, http_client
+from pycloud.services.sns.filter_policy import compile_policy
+from pycloud.services.sns.models import Subscription, Topic
+
+log = logging.getLogger(__name__)
+
+OUTBOX_PROTOCOLS = frozenset({"email", "email-json", "sms", "application", "firehose"})
+USER_AGENT = "Amazon Simple Notification Service Agent"
+MAX_OUTBOX = 10_000
+
+
+@dataclass
+class Published:
+    """One message as published: what every subscription's delivery is made from."""
+
+    message_id: str
+    topic: Topic
+    message: str
+    subject: str | None
+    attributes: dict[str, dict[str, Any]]
+    moment: datetime
+    per_protocol: dict[str, str] | None = None
+    """MessageStructure=json: protocol → text (``default`` for the others)."""
+    group_id: str | None = None
+    dedup_id: str | None = None
+    sequence_number: str | None = None
+
+    def text_for(self, protocol: str) -> str:
+        if self.per_protocol is None:
+            return self.message
+        return self.per_protocol.get(protocol, self.per_protocol["default"])
+
+
+def retry_delays(policy: dict[str, Any]) -> list[float]:
+    """The waits before each retry, phase by phase: no delay, minimum delay, backoff, maximum delay."""
+    low, high = float(policy["minDelayTarget"]), float(policy["maxDelayTarget"])
+    total = int(policy["numRetries"])
+    no_delay, at_min, at_max = (int(policy.get(k, 0)) for k in ("numNoDelayRetries", "numMinDelayRetries", "numMaxDelayRetries"))
+    backoff = max(0, total - no_delay - at_min - at_max)
+    delays = [0.0] * no_delay + [low] * at_min
+    function = policy.get("backoffFunction", "linear")
+    for i in range(1, backoff + 1):
+        share = i / backoff
+        if function == "geometric" and low > 0:
+            delays.append(low * (high / low) ** share)
+        elif function == "exponential":
+            delays.append(low + (high - low) * (2 ** (10 * share) - 1) / 1023)
+        elif function == "arithmetic":
+            delays.append(low + (high - low) * share * share)
+        else:
+            delays.append(low + (high - low) * share)
+    return (delays + [high] * at_max)[:total]
+
+
+@dataclass
+class Deliverer:
+    """Delivers published messages; owns the outbox and the background HTTP tasks."""
+
+    runtime: ServiceRuntime
+    signer: envelope.Signer
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _waiters: set[asyncio.Event] = field(default_factory=set)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _outbox_ids: count = field(default_factory=lambda: count(1))
+
+    def __post_init__(self) -> None:
+        self.runtime.clock.on_advance(self._clock_advanced)
+
+    # -- scheduling on the event loop ------------------------------------------------------------
+
+    def _spawn(self, coroutine: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a provider used outside the server): deliver nothing over HTTP
+            coroutine.close()
+            return
+        self._loop = loop
+        task = loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _clock_advanced(self, _offset: float) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        for waiter in list(self._waiters):
+            loop.call_soon_threadsafe(waiter.set)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of virtual time: real time passing, or the clock being advanced."""
+        clock = self.runtime.clock
+        deadline = clock.time() + seconds
+        while (remaining := deadline - clock.time()) > 0:
+            waiter = asyncio.Event()
+            self._waiters.add(waiter)
+            try:
+                async with asyncio.timeout(remaining):
+                    await waiter.wait()
+            except TimeoutError:
+                pass
+            finally:
+                self._waiters.discard(waiter)
+
+    def cancel_all(self) -> None:
+        """Stop pending HTTP deliveries (admin reset)."""
+        for task in list(self._tasks):
+            task.cancel()
+        self.outbox.clear()
+
+    # -- the outbox ------------------------------------------------------------------------------
+
+    def to_outbox(self, **entry: Any) -> None:
+        entry["id"] = str(next(self._outbox_ids))
+        self.outbox.append(entry)
+        del self.outbox[:-MAX_OUTBOX]
+
+    # -- fan-out ---------------------------------------------------------------------------------
+
+    def fan_out(self, published: Published, subscriptions: list[Subscription]) -> None:
+        """Deliver to each confirmed subscription whose filter policy matches, in subscription order."""
+        for sub in subscriptions:
+            if not sub.confirmed:
+                continue
+            text = published.text_for(sub.protocol)
+            policy = sub.attribute("FilterPolicy")
+            if policy:
+                try:
+                    matcher = compile_policy(policy, sub.attribute("FilterPolicyScope") or "MessageAttributes")
+                except Exception:  # noqa: BLE001 - stored policies were validated; never fail a publish
+                    continue
+                if not matcher.matches(text, published.attributes):
+                    continue
+            try:
+                self._deliver(published, sub, text)
+            except Exception:  # noqa: BLE001 - one broken subscription must not stop the others
+                log.exception("SNS delivery to %s failed", sub.arn)
+
+    def notification(self, published: Published, sub: Subscription, text: str) -> dict[str, Any]:
+        return envelope.notification(
+            self.signer,
+            base_url=sub.base_url,
+            message_id=published.message_id,
+            topic_arn=published.topic.arn,
+            subscription_arn=sub.arn,
+            message=text,
+            subject=published.subject,
+            moment=published.moment,
+            signature_version=published.topic.attributes.get("SignatureVersion", "1"),
+            attributes=published.attributes,
+            sequence_number=published.sequence_number,
+        )
+
+    def _deliver(self, published: Published, sub: Subscription, text: str) -> None:
+        raw = sub.attribute("RawMessageDelivery") == "true"
+        protocol = sub.protocol
+        if protocol == "sqs":
+            if raw:
+                self.to_queue(sub, sub.endpoint, text, published.attributes, published)
+            else:
+                self.to_queue(sub, sub.endpoint, json.dumps(self.notification(published, sub, text)), {}, published)
+        elif protocol == "lambda":
+            self._to_lambda(published, sub, text)
+        elif protocol in ("http", "https"):
+            body = text if raw else json.dumps(self.notification(published, sub, text))
+            headers = [
+                ("x-amz-sns-message-type", "Notification"),
+                ("x-amz-sns-message-id", published.message_id),
+                ("x-amz-sns-topic-arn", published.topic.arn),
+                ("x-amz-sns-subscription-arn", sub.arn),
+            ]
+            if raw:
+                headers.append(("x-amz-sns-rawdelivery", "true"))
+            retry = attrs.effective_retry(published.topic.attributes.get("DeliveryPolicy", ""), sub.attribute("DeliveryPolicy"))
+            content_type = self._content_type(published.topic, sub)
+            self._spawn(self._http(sub, headers, body, retry, content_type))
+        elif protocol in OUTBOX_PROTOCOLS:
+            body = json.dumps(self.notification(published, sub, text)) if protocol == "email-json" else text
+            self.to_outbox(
+                type="Notification", protocol=protocol, endpoint=sub.endpoint, topic_arn=published.topic.arn,
+                subscription_arn=sub.arn, message_id=published.message_id, subject=published.subject,
+                message=body, timestamp=envelope.timestamp(published.moment),
+            )
+
+    @staticmethod
+    def _content_type(topic: Topic, sub: Subscription) -> str:
+        for text, key in ((sub.attribute("DeliveryPolicy"), "requestPolicy"), (topic.attributes.get("DeliveryPolicy", ""), "http")):
+            if text:
+                section = json.loads(text).get(key) or {}
+                if key == "http":
+                    section = section.get("defaultRequestPolicy") or {}
+                if section.get("headerContentType"):
+                    return str(section["headerContentType"])
+        return "text/plain; charset=UTF-8"
+
+    def to_queue(
+        self, sub: Subscription, queue_arn: str, body: str, attributes: dict[str, dict[str, Any]],
+        published: Published | None, *, redrive: bool = True,
+    ) -> None:
+        """Publish one SqsDelivery; a refusal acknowledged by SQS goes to the dead-letter queue."""
+
+        answered: list[str | None] = []
+
+        def ack(code: str | None) -> None:
+            if answered:  # the first answer counts (a second consumer cannot redrive twice)
+                return
+            answered.append(code)
+            if code is not None and redrive:
+                self.dead_letter(sub, body, attributes, published)
+
+        group = published.group_id if published else None
+        dedup = published.dedup_id if published else None
+        if published is not None and published.topic.fifo and dedup is None:
+            dedup = hashlib.sha256(body.encode()).hexdigest()
+        self.runtime.events.publish(
+            SQS_DELIVERY_TOPIC,
+            SqsDelivery(queue_arn, body, dict(attributes), group, dedup, sub.topic_arn, sub.arn, ack),
+        )
+
+    def dead_letter(self, sub: Subscription, body: str, attributes: dict[str, dict[str, Any]], published: Published | None) -> None:
+        """Send an undeliverable message to the subscription's RedrivePolicy queue, if any."""
+        policy = sub.attribute("RedrivePolicy")
+        if not policy:
+            return
+        target = json.loads(policy).get("deadLetterTargetArn")
+        if target:
+            self.to_queue(sub, target, body, attributes, published, redrive=False)
+
+    def _to_lambda(self, published: Published, sub: Subscription, text: str) -> None:
+        note = self.notification(published, sub, text)
+        record = {
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": sub.arn,
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": note["MessageId"],
+                "TopicArn": note["TopicArn"],
+                "Subject": note.get("Subject"),
+                "Message": note["Message"],
+                "Timestamp": note["Timestamp"],
+                "SignatureVersion": note["SignatureVersion"],
+                "Signature": note["Signature"],
+                "SigningCertUrl": note["SigningCertURL"],
+                "UnsubscribeUrl": note["UnsubscribeURL"],
+                "MessageAttributes": note.get("MessageAttributes", {}),
+            },
+        }
+        self.runtime.events.publish(
+            LAMBDA_INVOKE_TOPIC, LambdaInvocation(sub.endpoint, {"Records": [record]}, source_arn=published.topic.arn)
+        )
+
+    async def _http(
+        self, sub: Subscription, headers: list[tuple[str, str]], body: str, retry: dict[str, Any], content_type: str,
+    ) -> None:
+        """POST with retries; the first attempt is immediate."""
+        full = [*headers, ("Content-Type", content_type), ("User-Agent", USER_AGENT)]
+        payload = body.encode("utf-8")
+        for delay in [None, *retry_delays(retry)]:
+            if delay:
+                await self._sleep(delay)
+            try:
+                status = await http_client.post(sub.endpoint, full, payload)
+            except http_client.DeliveryFailed as exc:
+                log.info("SNS delivery to %s failed: %s", sub.endpoint, exc)
+                continue
+            if 200 <= status < 300:
+                return
+            if 400 <= status < 500 and status != 429:
+                break  # the endpoint refuses this message: retrying will not help
+        if headers[0][1] == "Notification":
+            self.dead_letter(sub, body, {}, None)
+
+    # -- subscription confirmations ----------------------------------------------------------------
+
+    def confirm_request(self, sub: Subscription, topic: Topic, moment: datetime, kind: str = "SubscriptionConfirmation") -> None:
+        """Send a SubscriptionConfirmation (HTTP POST, or an email in the outbox) carrying the token."""
+        note = envelope.confirmation(
+            self.signer, kind=kind, base_url=sub.base_url, message_id=str(uuid.uuid4()), topic_arn=topic.arn,
+            token=sub.token, moment=moment, signature_version=topic.attributes.get("SignatureVersion", "1"),
+        )
+        if sub.protocol in ("http", "https"):
+            headers = [
+                ("x-amz-sns-message-type", kind),
+                ("x-amz-sns-message-id", note["MessageId"]),
+                ("x-amz-sns-topic-arn", topic.arn),
+            ]
+            no_retry = dict(attrs.DEFAULT_RETRY_POLICY, numRetries=0)
+            self._spawn(self._http(sub, headers, json.dumps(note), no_retry, "text/plain; charset=UTF-8"))
+        elif sub.protocol in ("email", "email-json"):
+            if sub.protocol == "email":
+                body = f"{note['Message']}\n\nConfirm subscription: {note['SubscribeURL']}"
+            else:
+                body = json.dumps(note)
+            self.to_outbox(
+                type=kind, protocol=sub.protocol, endpoint=sub.endpoint, topic_arn=topic.arn,
+                subscription_arn=sub.arn, message_id=note["MessageId"], subject="AWS Notification - Subscription Confirmation",
+                message=body, timestamp=note["Timestamp"], token=sub.token, subscribe_url=note["SubscribeURL"],
+            )

@@ -1,0 +1,470 @@
+"""SNS publishing and delivery: HTTP endpoints, the outbox, and SQS/Lambda deliveries on the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+import uvloop
+from botocore.config import Config
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from s3_helpers import code_status, error_of
+
+from pycloud.config import load_settings
+from pycloud.events import LAMBDA_INVOKE_TOPIC, SQS_DELIVERY_TOPIC, LambdaInvocation, SqsDelivery
+from pycloud.gateway.app import build_app
+from pycloud.gateway.server import HttpServer
+
+ACCOUNT = "000000000000"
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll until ``condition()`` is truthy (deliveries run in the background); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    pytest.fail("condition not met in time")
+
+
+def verify_signature(document: dict) -> None:
+    """Check a document's signature like a consumer: fetch SigningCertURL, rebuild the string to sign."""
+    with urllib.request.urlopen(document["SigningCertURL"], timeout=10) as response:
+        pem = response.read()
+    if document["Type"] == "Notification":
+        names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    else:
+        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    text = "".join(f"{n}\n{document[n]}\n" for n in names if n in document)
+    digest = hashes.SHA1() if document["SignatureVersion"] == "1" else hashes.SHA256()
+    key = x509.load_pem_x509_certificate(pem).public_key()
+    key.verify(base64.b64decode(document["Signature"]), text.encode(), padding.PKCS1v15(), digest)
+
+
+class Endpoint:
+    """A tiny HTTP subscriber: records every POST and answers with the next scripted status."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.statuses = list(statuses or [])
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                owner.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                status = owner.statuses.pop(0) if owner.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def json(self, index: int) -> dict:
+        return json.loads(self.requests[index][1])
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def endpoint():
+    made: list[Endpoint] = []
+
+    def make(statuses: list[int] | None = None) -> Endpoint:
+        made.append(Endpoint(statuses))
+        return made[-1]
+
+    yield make
+    for e in made:
+        e.close()
+
+
+@pytest.fixture(scope="module")
+def sns(pycloud):
+    return pycloud.client("sns", region="us-west-2")
+
+
+def _confirmed_http_subscription(sns, topic: str, receiver: Endpoint, **attributes: str) -> str:
+    assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url,
+                         Attributes=attributes)["SubscriptionArn"] == "pending confirmation"
+    wait_for(lambda: receiver.requests)
+    confirmation = receiver.json(0)
+    with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=10) as response:  # unsigned, as a subscriber does
+        assert response.status == 200
+        assert b"<SubscriptionArn>" in response.read()
+    return next(s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+                if s["Endpoint"] == receiver.url)
+
+
+# -- HTTP endpoints --------------------------------------------------------------------------------
+
+
+def test_http_confirmation_and_signed_notification(sns, endpoint):
+    topic = sns.create_topic(Name=unique(), Attributes={"SignatureVersion": "2"})["TopicArn"]
+    receiver = endpoint()
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
+    wait_for(lambda: receiver.requests)
+    headers, _ = receiver.requests[0]
+    confirmation = receiver.json(0)
+    assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
+    assert headers["x-amz-sns-topic-arn"] == topic
+    assert headers["x-amz-sns-message-id"] == confirmation["MessageId"]
+    assert confirmation["Type"] == "SubscriptionConfirmation" and confirmation["TopicArn"] == topic
+    assert confirmation["Token"] and "Action=ConfirmSubscription" in confirmation["SubscribeURL"]
+    verify_signature(confirmation)
+    pending = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert pending[0]["SubscriptionArn"] == "PendingConfirmation"
+
+    with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=10) as response:
+        assert response.status == 200
+    sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
+    assert sub.startswith(topic + ":")
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["PendingConfirmation"] == "false"
+
+    published = sns.publish(TopicArn=topic, Message="hello http", Subject="Greeting",
+                            MessageAttributes={"color": {"DataType": "String", "StringValue": "red"}})
+    wait_for(lambda: len(receiver.requests) == 2)
+    headers, _ = receiver.requests[1]
+    note = receiver.json(1)
+    assert headers["x-amz-sns-message-type"] == "Notification"
+    assert headers["x-amz-sns-message-id"] == published["MessageId"] == note["MessageId"]
+    assert headers["x-amz-sns-subscription-arn"] == sub
+    assert headers["content-type"].startswith("text/plain")
+    assert (note["Message"], note["Subject"], note["SignatureVersion"]) == ("hello http", "Greeting", "2")
+    assert note["MessageAttributes"] == {"color": {"Type": "String", "Value": "red"}}
+    verify_signature(note)
+
+    with urllib.request.urlopen(note["UnsubscribeURL"], timeout=10) as response:  # unsigned as well
+        assert response.status == 200
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_http_raw_delivery(sns, endpoint):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint()
+    _confirmed_http_subscription(sns, topic, receiver, RawMessageDelivery="true")
+    sns.publish(TopicArn=topic, Message="just the text")
+    wait_for(lambda: len(receiver.requests) == 2)
+    headers, body = receiver.requests[1]
+    assert body == b"just the text"
+    assert headers["x-amz-sns-rawdelivery"] == "true"
+
+
+def test_http_retries_follow_the_virtual_clock(sns, endpoint, pycloud):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint([200, 500, 503])  # the confirmation succeeds; two failures, then success
+    _confirmed_http_subscription(sns, topic, receiver)
+    sns.publish(TopicArn=topic, Message="try again")
+    wait_for(lambda: len(receiver.requests) == 2)
+    time.sleep(0.3)
+    assert len(receiver.requests) == 2  # the next attempt waits 20 s (the default policy) of virtual time
+    pycloud.advance_clock(20)
+    wait_for(lambda: len(receiver.requests) == 3)
+    pycloud.advance_clock(20)
+    wait_for(lambda: len(receiver.requests) == 4)
+    ids = {receiver.requests[i][0]["x-amz-sns-message-id"] for i in (1, 2, 3)}
+    assert len(ids) == 1
+    pycloud.advance_clock(20)
+    time.sleep(0.3)
+    assert len(receiver.requests) == 4  # delivered: no more attempts
+
+
+def test_http_client_errors_are_not_retried(sns, endpoint, pycloud):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint([200, 404])
+    _confirmed_http_subscription(sns, topic, receiver)
+    sns.publish(TopicArn=topic, Message="nobody home")
+    wait_for(lambda: len(receiver.requests) == 2)
+    pycloud.advance_clock(60)
+    time.sleep(0.3)
+    assert len(receiver.requests) == 2
+
+
+def test_pending_http_subscription_gets_nothing(sns, endpoint):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint()
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
+    wait_for(lambda: receiver.requests)
+    sns.publish(TopicArn=topic, Message="not yet")
+    time.sleep(0.3)
+    assert len(receiver.requests) == 1
+
+
+# -- the outbox (email, email-json, sms) ------------------------------------------------------------
+
+
+def _outbox(pycloud, **match: Any) -> list[dict]:
+    messages = pycloud.admin("GET", "/_pycloud/sns/outbox")["messages"]
+    return [m for m in messages if all(m.get(k) == v for k, v in match.items())]
+
+
+def test_email_confirmation_and_notifications_in_the_outbox(sns, pycloud):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    address = f"{unique('user')}@example.com"
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=address)
+    json_address = f"{unique('json')}@example.com"
+    sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint=json_address)
+    confirmations = _outbox(pycloud, topic_arn=topic, type="SubscriptionConfirmation")
+    assert sorted(c["protocol"] for c in confirmations) == ["email", "email-json"]
+    for confirmation in confirmations:
+        assert confirmation["subscribe_url"] in confirmation["message"]
+        sns.confirm_subscription(TopicArn=topic, Token=confirmation["token"])
+
+    structured = json.dumps({"default": "plain for all", "email": "for email readers"})
+    sns.publish(TopicArn=topic, Message=structured, MessageStructure="json", Subject="News")
+    email = _outbox(pycloud, endpoint=address, type="Notification")
+    assert [(m["message"], m["subject"]) for m in email] == [("for email readers", "News")]
+    as_json = json.loads(_outbox(pycloud, endpoint=json_address, type="Notification")[0]["message"])
+    assert as_json["Message"] == "plain for all" and as_json["Type"] == "Notification"
+    verify_signature(as_json)
+
+
+def test_sms_publish_and_clearing_the_outbox(sns, pycloud):
+    result = sns.publish(PhoneNumber="+15555550123", Message="your code is 1234")
+    sent = _outbox(pycloud, message_id=result["MessageId"])
+    assert sent and sent[0]["protocol"] == "sms" and sent[0]["message"] == "your code is 1234"
+    request = urllib.request.Request(pycloud.endpoint + "/_pycloud/sns/outbox", method="DELETE")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    assert pycloud.admin("GET", "/_pycloud/sns/outbox")["messages"] == []
+    assert code_status(error_of(sns.publish, PhoneNumber="12ab", Message="x")) == ("InvalidParameter", 400)
+
+
+# -- publish validation ----------------------------------------------------------------------------
+
+
+def test_publish_validation(sns):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    checks = [
+        ({"Message": ""}, ("InvalidParameter", 400)),
+        ({"Message": "x", "Subject": "line\nbreak"}, ("InvalidParameter", 400)),
+        ({"Message": "x", "Subject": "s" * 101}, ("InvalidParameter", 400)),
+        ({"Message": "{}", "MessageStructure": "json"}, ("InvalidParameter", 400)),
+        ({"Message": "not json", "MessageStructure": "json"}, ("InvalidParameter", 400)),
+        ({"Message": "x", "MessageStructure": "xml"}, ("InvalidParameter", 400)),
+        ({"Message": "x" * (256 * 1024 + 1)}, ("InvalidParameter", 400)),
+        ({"Message": "x", "MessageDeduplicationId": "d"}, ("InvalidParameter", 400)),
+        ({"Message": "x", "MessageAttributes": {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}},
+         ("ParameterValueInvalid", 400)),
+        ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Float", "StringValue": "1"}}}, ("ParameterValueInvalid", 400)),
+        ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "one"}}}, ("ParameterValueInvalid", 400)),
+        ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String", "StringValue": ""}}}, ("ParameterValueInvalid", 400)),
+        ({"Message": "x", "MessageAttributes": {"AWS.x": {"DataType": "String", "StringValue": "v"}}}, ("ParameterValueInvalid", 400)),
+        ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.Array", "StringValue": "[{}]"}}}, ("ParameterValueInvalid", 400)),
+    ]
+    for params, expected in checks:
+        assert code_status(error_of(sns.publish, TopicArn=topic, **params)) == expected, params
+    err = error_of(sns.publish, TopicArn=topic, Message="{}", MessageStructure="json")
+    assert err.response["Error"]["Message"] == "Invalid parameter: Message Structure - No default entry in JSON message body"
+    missing = topic + "-missing"
+    assert code_status(error_of(sns.publish, TopicArn=missing, Message="x")) == ("NotFound", 404)
+    assert code_status(error_of(sns.publish, Message="x")) == ("InvalidParameter", 400)
+    assert code_status(error_of(sns.publish, TopicArn=topic, PhoneNumber="+15555550123", Message="x")) == ("InvalidParameter", 400)
+    assert sns.publish(TargetArn=topic, Message="target arn works too")["MessageId"]
+
+
+def test_fifo_publish_rules(sns):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    err = error_of(sns.publish, TopicArn=topic, Message="x", MessageDeduplicationId="d")
+    assert err.response["Error"]["Message"] == "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
+    err = error_of(sns.publish, TopicArn=topic, Message="x", MessageGroupId="g")
+    assert "ContentBasedDeduplication" in err.response["Error"]["Message"]
+    first = sns.publish(TopicArn=topic, Message="x", MessageGroupId="g", MessageDeduplicationId="d1")
+    second = sns.publish(TopicArn=topic, Message="y", MessageGroupId="g", MessageDeduplicationId="d2")
+    assert len(first["SequenceNumber"]) == 20 and int(second["SequenceNumber"]) > int(first["SequenceNumber"])
+    again = sns.publish(TopicArn=topic, Message="x", MessageGroupId="g", MessageDeduplicationId="d1")
+    assert again["MessageId"] == first["MessageId"]
+    err = error_of(sns.subscribe, TopicArn=topic, Protocol="email", Endpoint="a@example.com")
+    assert code_status(err) == ("InvalidParameter", 400)
+
+
+def test_publish_batch(sns):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "ok-1", "Message": "one"},
+        {"Id": "bad", "Message": ""},
+        {"Id": "ok_2", "Message": "two", "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "3"}}},
+    ])
+    assert [e["Id"] for e in result["Successful"]] == ["ok-1", "ok_2"]
+    assert all(e["MessageId"] for e in result["Successful"])
+    assert result["Failed"] == [{"Id": "bad", "Code": "InvalidParameter", "Message": "Invalid parameter: Empty message",
+                                 "SenderFault": True}]
+    cases = [
+        ([], "EmptyBatchRequest"),
+        ([{"Id": f"e{i}", "Message": "m"} for i in range(11)], "TooManyEntriesInBatchRequest"),
+        ([{"Id": "same", "Message": "a"}, {"Id": "same", "Message": "b"}], "BatchEntryIdsNotDistinct"),
+        ([{"Id": "no spaces", "Message": "a"}], "InvalidBatchEntryId"),
+        ([{"Id": "a", "Message": "x" * 200_000}, {"Id": "b", "Message": "x" * 100_000}], "BatchRequestTooLong"),
+    ]
+    for entries, code in cases:
+        assert code_status(error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=entries)) == (code, 400)
+
+
+# -- SQS and Lambda deliveries on the event bus (in-process app) -----------------------------------
+
+
+@pytest.fixture
+def live():
+    """The real app on a loop thread of this process; yields (sns client, deliveries, ack codes, app)."""
+    app = build_app(load_settings(None, {"ephemeral": True}, environ={}))
+    loop = uvloop.new_event_loop()
+    server = HttpServer(app.dispatcher.handle)
+    ready = threading.Event()
+    port: list[int] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        port.append(loop.run_until_complete(server.start("127.0.0.1", 0)))
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(10)
+    deliveries: list[SqsDelivery] = []
+    refuse: dict[str, str] = {}  # queue ARN → the error code this stand-in for SQS answers
+
+    def receive(event: SqsDelivery) -> None:
+        deliveries.append(event)
+        assert event.ack is not None
+        event.ack(refuse.get(event.queue_arn))
+
+    app.runtime.events.subscribe(SQS_DELIVERY_TOPIC, receive)
+    sns = boto3.client(
+        "sns", endpoint_url=f"http://127.0.0.1:{port[0]}", region_name="eu-west-1", aws_access_key_id="test",
+        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}),
+    )
+    yield sns, deliveries, refuse, app
+    asyncio.run_coroutine_threadsafe(server.shutdown(1), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+QUEUE = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q1"
+
+
+def test_sqs_delivery_envelope(live):
+    sns, deliveries, _, _ = live
+    topic = sns.create_topic(Name="orders")["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=QUEUE)["SubscriptionArn"]
+    published = sns.publish(TopicArn=topic, Message="order placed", Subject="Orders",
+                            MessageAttributes={"kind": {"DataType": "String", "StringValue": "new"}})
+    assert len(deliveries) == 1
+    event = deliveries[0]
+    assert (event.queue_arn, event.topic_arn, event.subscription_arn) == (QUEUE, topic, sub)
+    assert event.message_attributes == {} and event.group_id is None and event.dedup_id is None
+    note = json.loads(event.body)
+    assert note["MessageId"] == published["MessageId"]
+    assert (note["Type"], note["Message"], note["Subject"], note["TopicArn"]) == ("Notification", "order placed", "Orders", topic)
+    assert note["MessageAttributes"] == {"kind": {"Type": "String", "Value": "new"}}
+    verify_signature(note)
+
+
+def test_sqs_raw_delivery_carries_message_attributes(live):
+    sns, deliveries, _, _ = live
+    topic = sns.create_topic(Name="raw")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=QUEUE, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="raw body", MessageAttributes={
+        "s": {"DataType": "String", "StringValue": "v"},
+        "b": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    })
+    assert [d.body for d in deliveries] == ["raw body"]
+    assert deliveries[0].message_attributes == {
+        "s": {"DataType": "String", "StringValue": "v"},
+        "b": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+
+
+def test_filter_policies_select_subscriptions(live):
+    sns, deliveries, _, _ = live
+    topic = sns.create_topic(Name="filtered")["TopicArn"]
+    red = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:red"
+    big = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:big"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=red,
+                  Attributes={"FilterPolicy": json.dumps({"color": ["red"]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=big, Attributes={
+        "FilterPolicyScope": "MessageBody",
+        "FilterPolicy": json.dumps({"order": {"total": [{"numeric": [">=", 100]}]}}),
+    })
+    sns.publish(TopicArn=topic, Message=json.dumps({"order": {"total": 150}}),
+                MessageAttributes={"color": {"DataType": "String", "StringValue": "red"}})
+    sns.publish(TopicArn=topic, Message=json.dumps({"order": {"total": 5}}),
+                MessageAttributes={"color": {"DataType": "String", "StringValue": "blue"}})
+    sns.publish(TopicArn=topic, Message=json.dumps({"order": {"total": 500}}))
+    received = [(d.queue_arn, json.loads(json.loads(d.body)["Message"])["order"]["total"]) for d in deliveries]
+    assert received == [(red, 150), (big, 150), (big, 500)]
+
+
+def test_fifo_topic_passes_group_and_dedup_ids_in_order(live):
+    sns, deliveries, _, _ = live
+    topic = sns.create_topic(Name="events.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    queue = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:events.fifo"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="m1", MessageGroupId="g1", MessageDeduplicationId="d1")
+    sns.publish(TopicArn=topic, Message="m2", MessageGroupId="g2")
+    sns.publish(TopicArn=topic, Message="m1-again", MessageGroupId="g1", MessageDeduplicationId="d1")  # duplicate
+    sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "a", "Message": "m3", "MessageGroupId": "g1"},
+        {"Id": "b", "Message": "m4", "MessageGroupId": "g1"},
+    ])
+    assert [(d.body, d.group_id) for d in deliveries] == [("m1", "g1"), ("m2", "g2"), ("m3", "g1"), ("m4", "g1")]
+    assert deliveries[0].dedup_id == "d1"
+    import hashlib
+
+    assert deliveries[1].dedup_id == hashlib.sha256(b"m2").hexdigest()
+
+
+def test_refused_delivery_goes_to_the_dead_letter_queue(live):
+    sns, deliveries, refuse, _ = live
+    topic = sns.create_topic(Name="dlq")["TopicArn"]
+    gone = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:gone"
+    dlq = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:dlq"
+    refuse[gone] = "AWS.SimpleQueueService.NonExistentQueue"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone,
+                  Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})})
+    sns.publish(TopicArn=topic, Message="lost?")
+    # Once the SQS provider listens as well, its refusal may redrive before this stand-in sees the
+    # first delivery: the order may differ, the dead-letter delivery happens exactly once.
+    assert sorted(d.queue_arn for d in deliveries) == sorted([gone, dlq])
+    redriven = next(d for d in deliveries if d.queue_arn == dlq)
+    assert json.loads(redriven.body)["Message"] == "lost?"
+
+
+def test_lambda_subscription_publishes_an_invocation(live):
+    sns, _, _, app = live
+    invocations: list[LambdaInvocation] = []
+    app.runtime.events.subscribe(LAMBDA_INVOKE_TOPIC, invocations.append)
+    topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+    function = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:handler"
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function)["SubscriptionArn"]
+    sns.publish(TopicArn=topic, Message="invoke me")
+    assert len(invocations) == 1
+    record = invocations[0].event["Records"][0]
+    assert invocations[0].function_arn == function
+    assert (record["EventSource"], record["EventSubscriptionArn"]) == ("aws:sns", sub)
+    assert record["Sns"]["Message"] == "invoke me" and record["Sns"]["Subject"] is None
