@@ -17,7 +17,7 @@ from pycloud.gateway.dispatcher import Dispatcher
 from pycloud.gateway.server import HttpServer
 from pycloud.iam.credentials import CredentialStore
 from pycloud.services.base import ServiceRuntime
-from pycloud.services.registry import PROVIDERS, parse_overrides
+from pycloud.services.registry import PROVIDERS, parse_overrides, subscribe_consumers
 from pycloud.state.store import StateStore
 
 log = logging.getLogger("pycloud")
@@ -51,6 +51,7 @@ def build_app(settings: Settings) -> App:
     runtime = ServiceRuntime(clock=process_clock, state=state, events=EventBus(), credentials=credentials, settings=settings)
     dispatcher = Dispatcher(runtime, settings)
     dispatcher.admin = AdminApi(dispatcher, sorted(set(PROVIDERS) | set(parse_overrides(settings.providers))))
+    subscribe_consumers(runtime.events, dispatcher.provider)  # deliveries (S3 → SQS...) work from the start
     return App(settings, runtime, dispatcher)
 
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _SNAKE_1 = re.compile(r"(.)([A-Z][a-z]+)")
 _SNAKE_2 = re.compile(r"([a-z0-9])([A-Z])")
+_ANONYMOUS_SERVICES = {"s3", "sqs"}  # resource policies may allow anonymous callers; the provider decides
 _ANONYMOUS_OPERATIONS = {
     ("sts", "AssumeRoleWithWebIdentity"),
     ("sts", "AssumeRoleWithSAML"),
@@ -164,7 +165,7 @@ class Dispatcher:
                 # 15-minute skew window would refuse every request. Presigned expiry stays virtual.
                 check_skew=clock.offset_seconds == 0,
             )
-            if result.anonymous and route.service != "s3" and (route.service, operation) not in _ANONYMOUS_OPERATIONS:
+            if result.anonymous and route.service not in _ANONYMOUS_SERVICES and (route.service, operation) not in _ANONYMOUS_OPERATIONS:
                 raise auth.auth_error("missing", route.service, route.protocol, "")
             if streaming:
                 request.stream = wrap_stream(request, result) or request.stream

@@ -6,8 +6,14 @@ Keys are botocore's service names (its data directory names); values are ``modul
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from pycloud.events import S3_NOTIFICATION_TOPIC, SQS_DELIVERY_TOPIC
 from pycloud.services.base import Provider
+
+if TYPE_CHECKING:
+    from pycloud.events import EventBus
 
 PROVIDERS: dict[str, str] = {
     "cloudwatch": "pycloud.services.cloudwatch.provider:CloudWatchProvider",
@@ -16,8 +22,34 @@ PROVIDERS: dict[str, str] = {
     "lambda": "pycloud.services.awslambda.provider:LambdaProvider",
     "s3": "pycloud.services.s3.provider:S3Provider",
     "sns": "pycloud.services.sns.provider:SnsProvider",
+    "sqs": "pycloud.services.sqs.provider:SqsProvider",
     "sts": "pycloud.services.sts.provider:StsProvider",
 }
+
+
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    S3_NOTIFICATION_TOPIC: ("sqs",),  # bucket notifications with queue destinations
+    SQS_DELIVERY_TOPIC: ("sqs",),  # SNS subscriptions with the sqs protocol
+}
+"""Bus topic → services whose provider consumes its events (``provider.consume(topic, event)``).
+
+:func:`subscribe_consumers` subscribes them when the app starts, so deliveries never depend on the
+consuming service having served a request; the provider itself is still created on first use."""
+
+
+def subscribe_consumers(events: EventBus, provider: Callable[[str], Provider | None]) -> None:
+    """Subscribe every :data:`CONSUMERS` entry on ``events``; ``provider(service)`` returns the
+    live provider (the dispatcher's, created on demand). A provider without ``consume`` (a
+    ``--provider`` override) is skipped."""
+    for topic, services in CONSUMERS.items():
+        for service in services:
+
+            def deliver(event: Any, topic: str = topic, service: str = service) -> None:
+                consume = getattr(provider(service), "consume", None)
+                if consume is not None:
+                    consume(topic, event)
+
+            events.subscribe(topic, deliver)
 
 
 def parse_overrides(spec: str) -> dict[str, str]:
