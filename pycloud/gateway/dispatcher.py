@@ -188,6 +188,11 @@ class Dispatcher:
                 ctx.extra.update(route.extra)
             protocol = get_protocol(route.protocol)
             params = protocol.parse(model, operation, request, route.labels)
+            if route.implied:
+                members = (model.input_shape(operation) or {}).get("members", {})
+                for name, value in route.implied.items():
+                    if name in members:
+                        params.setdefault(name, value)
             validate_params(model, operation, params, route.protocol)
             method = self._method(route.service, operation)
             output = method(ctx, params)

@@ -56,6 +56,9 @@ class Route:
     needs_body: bool = False
     """True while the operation name is still in the (form-encoded) body."""
     extra: dict[str, str] = field(default_factory=dict)
+    implied: dict[str, str] = field(default_factory=dict)
+    """Input members the URL itself carries, for clients that leave them out of the parameters
+    (older SQS query SDKs post to the queue's URL without a QueueUrl parameter)."""
 
 
 def credential_scope(request: HttpRequest) -> tuple[str, str] | None:
@@ -185,6 +188,16 @@ def s3_object_route(request: HttpRequest, region: str | None) -> Route | None:
                  signing_name="s3", extra=extra)
 
 
+_QUEUE_PATH = re.compile(r"^/(\d{12})/([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$")
+
+
+def _implied_params(service: str, request: HttpRequest) -> dict[str, str]:
+    """Members a query request's URL implies: an SQS queue URL path names the queue."""
+    if service == "sqs" and _QUEUE_PATH.match(request.path):
+        return {"QueueUrl": f"http://{request.headers.get('host', 'localhost')}{request.path}"}
+    return {}
+
+
 class Router:
     """Finds the Route for a request (stateless apart from lazily built indexes)."""
 
@@ -271,11 +284,12 @@ class Router:
         if picked is None:
             return None
         service, protocol = picked
+        implied = _implied_params(service, request)
         action = request.query_value("Action")
         if action is not None:
-            return Route(service, protocol, action, region=region, signing_name=signing)
+            return Route(service, protocol, action, region=region, signing_name=signing, implied=implied)
         if request.method == "POST" and request.headers.get("content-type", "").startswith(_FORM_TYPE):
-            return Route(service, protocol, None, region=region, signing_name=signing, needs_body=True)
+            return Route(service, protocol, None, region=region, signing_name=signing, needs_body=True, implied=implied)
         return None
 
     def _route_s3(self, request: HttpRequest, region: str | None, signing: str | None) -> Route:
