@@ -75,6 +75,18 @@ class Principal:
             kwargs["user_id"] = parsed.account
         return cls(kind, parsed.account, arn, **kwargs)
 
+    @classmethod
+    def of_caller(cls, kind: str, account: str, arn: str, user_id: str = "", canonical_id: str = "") -> Principal:
+        """The principal of an authenticated request's caller (its kind, account and ARN as the
+        gateway resolved them); ``anonymous`` for unsigned requests, root of the account when the
+        ARN is not an IAM/STS principal ARN."""
+        if kind == "anonymous":
+            return cls.anonymous()
+        try:
+            return cls.from_arn(arn, user_id=user_id or account, canonical_id=canonical_id)
+        except ValueError:
+            return cls("root", account, root_arn(account), user_id=account, canonical_id=canonical_id)
+
     @property
     def effective_role_arn(self) -> str:
         """The role ARN of an assumed-role session ('' for other kinds)."""

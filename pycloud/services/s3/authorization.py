@@ -248,18 +248,6 @@ def requests_public_acl(params: dict[str, Any]) -> bool:
 # -- the decision ---------------------------------------------------------------------------------
 
 
-def _engine_principal(ctx: RequestContext) -> Principal:
-    caller = ctx.principal
-    if caller.kind == "anonymous":
-        return Principal.anonymous()
-    canonical = canonical_user_id(caller.account_id)
-    try:
-        return Principal.from_arn(caller.arn, user_id=caller.user_id or caller.account_id, canonical_id=canonical)
-    except ValueError:
-        return Principal("root", caller.account_id, f"arn:aws:iam::{caller.account_id}:root",
-                         user_id=caller.account_id, canonical_id=canonical)
-
-
 def _object_arn(bucket: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket}/{key}"
 
@@ -361,7 +349,9 @@ def _allowed(
     text = bucket.configs.get("policy")
     if text:
         doc = parse_policy(text, kind="resource")  # cached by text in the engine
-        principal = _engine_principal(ctx)
+        caller = ctx.principal
+        principal = Principal.of_caller(caller.kind, caller.account_id, caller.arn, caller.user_id,
+                                        canonical_user_id(caller.account_id))
         # No IAM identity policies yet: a signed caller's own account allows it everything.
         identity = _ALLOW_ALL if principal.kind != "anonymous" else None
         request = AuthRequest(principal, action, resource, keys, resource_account=bucket.account_id, now=ctx.now)

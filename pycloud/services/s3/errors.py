@@ -343,3 +343,11 @@ def cors_not_allowed() -> ServiceError:
 
 def preflight_incomplete(what: str) -> ServiceError:
     return ServiceError("BadRequest", f"Insufficient information. {what} request header needed.", 400)
+
+
+def missing_acl_header() -> ServiceError:
+    """PutBucketAcl / PutObjectAcl with neither a canned ACL, grant headers nor a body."""
+    return ServiceError(
+        "MissingSecurityHeader", "Your request was missing a required header", 400,
+        fields={"MissingHeaderName": "x-amz-acl"},
+    )

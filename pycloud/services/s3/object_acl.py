@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pycloud._core import StoreError
-from pycloud.protocol.errors import ServiceError
 from pycloud.services.s3 import access_controls, acl, authorization, errors
 from pycloud.services.s3 import events as s3_events
 from pycloud.services.s3.models import canonical_user_id
@@ -144,12 +143,7 @@ class ObjectAclOperations:
         grants = acl.request_grants(params, owner, self._display_name, allow_body=True,
                                     bucket_owner=self.owner(bucket.account_id))
         if grants is None:
-            raise ServiceError(
-                "MissingSecurityHeader",
-                "Your request was missing a required header",
-                400,
-                fields={"MissingHeaderName": "x-amz-acl"},
-            )
+            raise errors.missing_acl_header()
         if access_controls.acls_disabled(bucket) and not acl.only_owner_full_control(grants, owner):
             raise errors.acl_not_supported()
         authorization.block_public_writes(bucket, ctx.operation, params)

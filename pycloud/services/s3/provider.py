@@ -151,7 +151,7 @@ class S3Provider(
             # North Virginia answers 200 for a re-create by the owner and resets the bucket's ACL.
             grants = grants or acl.canned_grants("private", owner)
             block = existing.configs.get("public_access_block") or {}
-            acl.check_create_acl(grants, owner, self._acls_enforced(existing), bool(block.get("BlockPublicAcls")))
+            acl.check_create_acl(grants, owner, access_controls.acls_disabled(existing), bool(block.get("BlockPublicAcls")))
             self._save(dataclasses.replace(existing, acl=grants))
             return {"Location": f"/{name}", "BucketArn": existing.arn}
         ownership = access_controls.ownership_value(params.get("ObjectOwnership"))
@@ -247,23 +247,14 @@ class S3Provider(
 
     # -- ACL and ownership ----------------------------------------------------------------------
 
-    def _acls_enforced(self, bucket: Bucket) -> bool:
-        rules = bucket.configs.get("ownership") or []
-        return any(rule.get("ObjectOwnership") == access_controls.ENFORCED for rule in rules)
-
     def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Replace the ACL (canned, grant headers or AccessControlPolicy); refused while ACLs are disabled."""
         bucket = self._bucket(ctx, params)
         owner = self.owner(bucket.account_id)
         grants = acl.request_grants(params, owner, self._display_name, allow_body=True)
         if grants is None:
-            raise ServiceError(
-                "MissingSecurityHeader",
-                "Your request was missing a required header",
-                400,
-                fields={"MissingHeaderName": "x-amz-acl"},
-            )
-        if self._acls_enforced(bucket) and not acl.only_owner_full_control(grants, owner):
+            raise errors.missing_acl_header()
+        if access_controls.acls_disabled(bucket) and not acl.only_owner_full_control(grants, owner):
             raise errors.acl_not_supported()
         authorization.block_public_writes(bucket, ctx.operation, params)
         self._save(dataclasses.replace(bucket, acl=grants))

@@ -53,16 +53,6 @@ def default_policy(topic_arn: str, account_id: str) -> str:
     }, separators=(",", ":"))
 
 
-def _engine_principal(ctx: RequestContext) -> Principal:
-    caller = ctx.principal
-    if caller.kind == "anonymous":
-        return Principal.anonymous()
-    try:
-        return Principal.from_arn(caller.arn, user_id=caller.user_id or caller.account_id)
-    except ValueError:
-        return Principal.root(caller.account_id)
-
-
 def authorize(topic: Topic, ctx: RequestContext, operation: str | None = None) -> None:
     """Raise ``AuthorizationError`` unless the caller may perform the operation on ``topic``."""
     operation = operation or ctx.operation
@@ -74,7 +64,8 @@ def authorize(topic: Topic, ctx: RequestContext, operation: str | None = None) -
         return
     if action is None:
         raise authorization_error()
-    principal = _engine_principal(ctx)
+    caller = ctx.principal
+    principal = Principal.of_caller(caller.kind, caller.account_id, caller.arn, caller.user_id)
     keys: dict[str, Any] = {"aws:SourceOwner": caller.account_id, "aws:SecureTransport": False}
     if ctx.source_ip:
         keys["aws:SourceIp"] = ctx.source_ip

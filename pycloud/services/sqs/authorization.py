@@ -74,16 +74,6 @@ GRANTABLE = frozenset(
 _ALLOW_ALL = parse_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
 
 
-def _engine_principal(ctx: RequestContext) -> Principal:
-    caller = ctx.principal
-    if caller.kind == "anonymous":
-        return Principal.anonymous()
-    try:
-        return Principal.from_arn(caller.arn, user_id=caller.user_id or caller.account_id)
-    except ValueError:
-        return Principal.root(caller.account_id)
-
-
 def _context_keys(ctx: RequestContext) -> dict[str, Any]:
     keys: dict[str, Any] = {"aws:SecureTransport": False}
     if ctx.source_ip:
@@ -106,7 +96,8 @@ def authorize(queue: Queue, ctx: RequestContext, operation: str | None = None) -
         return  # the hot path: the owner's account, nothing that could deny
     action, shareable = ACTIONS.get(operation, (f"sqs:{operation}", False))
     if policy:
-        principal = _engine_principal(ctx)
+        caller = ctx.principal
+        principal = Principal.of_caller(caller.kind, caller.account_id, caller.arn, caller.user_id)
         identity = _ALLOW_ALL if principal.kind != "anonymous" else None
         request = AuthRequest(principal, action, queue.arn, _context_keys(ctx), resource_account=queue.account_id,
                               now=ctx.now)
