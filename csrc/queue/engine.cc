@@ -179,6 +179,46 @@ Status Engine::Finish(std::unique_lock<std::mutex>& lock, Status s, uint64_t lsn
   return s;
 }
 
+template <typename Fn>
+Status Engine::Mutate(Fn&& fn) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Status s = CheckUsableLocked();
+  if (!s.ok()) return s;
+  std::string records;
+  s = fn(&records);
+  uint64_t lsn = 0;
+  // fn fails only before it changes anything, so a failure leaves nothing to log.
+  if (s.ok()) s = LogLocked(records, &lsn);
+  return Finish(lock, s, lsn);
+}
+
+Status Engine::LookupLocked(const std::string& name, Queue** q) {
+  *q = FindLocked(name);
+  return *q == nullptr ? MakeError(QueueError::kNoSuchQueue, name) : Status::OK();
+}
+
+template <typename Fn>
+Status Engine::WithQueue(const std::string& name, Fn&& fn) {
+  return Mutate([&](std::string* records) -> Status {
+    Queue* q = nullptr;
+    Status s = LookupLocked(name, &q);
+    if (!s.ok()) return s;
+    return fn(q, records);
+  });
+}
+
+template <typename Fn>
+Status Engine::WithQueue(const std::string& name, int64_t now, Fn&& fn) {
+  return Mutate([&](std::string* records) -> Status {
+    Touch(now);
+    Queue* q = nullptr;
+    Status s = LookupLocked(name, &q);
+    if (!s.ok()) return s;
+    q->Advance(now);  // time is lazy: deadlines, delays and retention apply on access
+    return fn(q, records);
+  });
+}
+
 MessageId Engine::RandomIdLocked() {
   MessageId id;
   for (size_t i = 0; i < id.size(); i += 8) {
@@ -209,39 +249,29 @@ ReceivedMessage Engine::ToReceived(const Queue& q, const Message& m) const {
 // ------------------------------------------------------------------------------ queues
 
 Status Engine::CreateQueue(const std::string& name, bool fifo) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  if (queues_.count(name) != 0) return MakeError(QueueError::kQueueExists, name);
-  uint64_t uid = 0;
-  while (uid == 0 || by_uid_.count(uid) != 0) uid = rng_();
-  CreateQueueRec r;
-  r.uid = uid;
-  r.name = name;
-  r.fifo = fifo;
-  auto q = std::make_unique<Queue>(name, fifo, uid);
-  by_uid_[uid] = q.get();
-  queues_[name] = std::move(q);
-  std::string records;
-  AddRecord(&records, RecordType::kCreateQueue, EncodeCreateQueue(r));
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return Mutate([&](std::string* records) -> Status {
+    if (queues_.count(name) != 0) return MakeError(QueueError::kQueueExists, name);
+    uint64_t uid = 0;
+    while (uid == 0 || by_uid_.count(uid) != 0) uid = rng_();
+    CreateQueueRec r;
+    r.uid = uid;
+    r.name = name;
+    r.fifo = fifo;
+    auto q = std::make_unique<Queue>(name, fifo, uid);
+    by_uid_[uid] = q.get();
+    queues_[name] = std::move(q);
+    AddRecord(records, RecordType::kCreateQueue, EncodeCreateQueue(r));
+    return Status::OK();
+  });
 }
 
 Status Engine::DeleteQueue(const std::string& name) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  std::string records;
-  AddRecord(&records, RecordType::kDeleteQueue, EncodeUidOnly(q->uid()));
-  by_uid_.erase(q->uid());
-  queues_.erase(name);
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, [&](Queue* q, std::string* records) {
+    AddRecord(records, RecordType::kDeleteQueue, EncodeUidOnly(q->uid()));
+    by_uid_.erase(q->uid());
+    queues_.erase(name);  // destroys *q
+    return Status::OK();
+  });
 }
 
 std::vector<std::string> Engine::QueueNames() {
@@ -253,28 +283,19 @@ std::vector<std::string> Engine::QueueNames() {
 }
 
 Status Engine::Configure(const std::string& name, const QueueConfig& config) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->config = config;
-  std::string records;
-  AddRecord(&records, RecordType::kConfigure, EncodeConfigure(q->uid(), config));
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, [&](Queue* q, std::string* records) {
+    q->config = config;
+    AddRecord(records, RecordType::kConfigure, EncodeConfigure(q->uid(), config));
+    return Status::OK();
+  });
 }
 
 Status Engine::GetConfig(const std::string& name, QueueConfig* config, bool* fifo) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  *config = q->config;
-  *fifo = q->fifo();
-  return Status::OK();
+  return WithQueue(name, [&](Queue* q, std::string*) {
+    *config = q->config;
+    *fifo = q->fifo();
+    return Status::OK();
+  });
 }
 
 // ------------------------------------------------------------------------------ send
@@ -324,36 +345,18 @@ Status Engine::SendLocked(Queue* q, const SendRequest& req, int64_t now, SendRes
 }
 
 Status Engine::Send(const std::string& name, const SendRequest& req, int64_t now, SendResult* result) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  std::string records;
-  s = SendLocked(q, req, now, result, &records);
-  uint64_t lsn = 0;
-  if (s.ok()) s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, now,
+                   [&](Queue* q, std::string* records) { return SendLocked(q, req, now, result, records); });
 }
 
 Status Engine::SendBatch(const std::string& name, const std::vector<SendRequest>& reqs, int64_t now,
                          std::vector<SendOutcome>* out) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  out->clear();
-  out->resize(reqs.size());
-  std::string records;
-  for (size_t i = 0; i < reqs.size(); ++i) (*out)[i].status = SendLocked(q, reqs[i], now, &(*out)[i].result, &records);
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, now, [&](Queue* q, std::string* records) {
+    out->clear();
+    out->resize(reqs.size());
+    for (size_t i = 0; i < reqs.size(); ++i) (*out)[i].status = SendLocked(q, reqs[i], now, &(*out)[i].result, records);
+    return Status::OK();  // entry errors are per entry
+  });
 }
 
 // ------------------------------------------------------------------------------ receive
@@ -383,70 +386,59 @@ void Engine::MoveLocked(Queue* src, Message* m, Queue* dst, int64_t now, bool re
 
 Status Engine::Receive(const std::string& name, const ReceiveRequest& req, int64_t now,
                        std::vector<ReceivedMessage>* out) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
   out->clear();
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  const int64_t visibility = req.visibility_timeout_ms < 0 ? q->config.visibility_timeout_ms : req.visibility_timeout_ms;
-  std::string records;
+  return WithQueue(name, now, [&](Queue* q, std::string* records) -> Status {
+    const int64_t visibility =
+        req.visibility_timeout_ms < 0 ? q->config.visibility_timeout_ms : req.visibility_timeout_ms;
 
-  // A retried FIFO receive attempt gets the same messages and handles while they are in flight.
-  const bool attempt = q->fifo() && req.attempt_id && !req.attempt_id->empty();
-  if (attempt) {
-    if (const auto* e = q->attempts.Find(*req.attempt_id, now)) {
-      for (const auto& [seq, nonce] : e->value) {
-        Message* m = q->Find(seq);
-        if (m == nullptr || m->state != MsgState::kInFlight || m->nonce != nonce) continue;
-        q->SetInFlight(*m, now + visibility);
-        AddRecord(&records, RecordType::kVisibility,
-                  EncodeVisibility(VisibilityRec{q->uid(), seq, nonce, m->receive_count, m->first_receive_ms,
-                                                 now + visibility}));
-        out->push_back(ToReceived(*q, *m));
-      }
-      if (!out->empty()) {
-        uint64_t lsn;
-        s = LogLocked(records, &lsn);
-        return Finish(lock, s, lsn);
+    // A retried FIFO receive attempt gets the same messages and handles while they are in flight.
+    const bool attempt = q->fifo() && req.attempt_id && !req.attempt_id->empty();
+    if (attempt) {
+      if (const auto* e = q->attempts.Find(*req.attempt_id, now)) {
+        for (const auto& [seq, nonce] : e->value) {
+          Message* m = q->Find(seq);
+          if (m == nullptr || m->state != MsgState::kInFlight || m->nonce != nonce) continue;
+          q->SetInFlight(*m, now + visibility);
+          AddRecord(records, RecordType::kVisibility,
+                    EncodeVisibility(VisibilityRec{q->uid(), seq, nonce, m->receive_count, m->first_receive_ms,
+                                                   now + visibility}));
+          out->push_back(ToReceived(*q, *m));
+        }
+        if (!out->empty()) return Status::OK();
       }
     }
-  }
 
-  const uint64_t limit = q->fifo() ? kFifoInFlightLimit : kStandardInFlightLimit;
-  if (!q->fifo() && q->in_flight() >= limit) {
-    return MakeError(QueueError::kOverLimit, "too many messages in flight");
-  }
-  Queue* dlq = nullptr;
-  if (q->config.max_receive_count > 0 && !q->config.dead_letter_target.empty()) {
-    dlq = FindLocked(q->config.dead_letter_target);
-    if (dlq == q) dlq = nullptr;
-  }
-  AttemptValue received;
-  while (out->size() < req.max_messages && q->in_flight() < limit) {
-    Message* m = q->NextDeliverable();
-    if (m == nullptr) break;
-    if (dlq != nullptr && m->receive_count >= q->config.max_receive_count) {
-      MoveLocked(q, m, dlq, now, /*record_source=*/true, &records);
-      continue;
+    const uint64_t limit = q->fifo() ? kFifoInFlightLimit : kStandardInFlightLimit;
+    if (!q->fifo() && q->in_flight() >= limit) {
+      return MakeError(QueueError::kOverLimit, "too many messages in flight");
     }
-    ++m->receive_count;
-    if (m->first_receive_ms == 0) m->first_receive_ms = now;
-    m->nonce = q->next_nonce++;
-    q->SetInFlight(*m, now + visibility);
-    AddRecord(&records, RecordType::kVisibility,
-              EncodeVisibility(VisibilityRec{q->uid(), m->seq, m->nonce, m->receive_count, m->first_receive_ms,
-                                             now + visibility}));
-    received.emplace_back(m->seq, m->nonce);
-    out->push_back(ToReceived(*q, *m));
-  }
-  q->EndReceive();
-  if (attempt && !received.empty()) q->attempts.Put(*req.attempt_id, std::move(received), now + kDedupWindowMs);
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+    Queue* dlq = nullptr;
+    if (q->config.max_receive_count > 0 && !q->config.dead_letter_target.empty()) {
+      dlq = FindLocked(q->config.dead_letter_target);
+      if (dlq == q) dlq = nullptr;
+    }
+    AttemptValue received;
+    while (out->size() < req.max_messages && q->in_flight() < limit) {
+      Message* m = q->NextDeliverable();
+      if (m == nullptr) break;
+      if (dlq != nullptr && m->receive_count >= q->config.max_receive_count) {
+        MoveLocked(q, m, dlq, now, /*record_source=*/true, records);
+        continue;
+      }
+      ++m->receive_count;
+      if (m->first_receive_ms == 0) m->first_receive_ms = now;
+      m->nonce = q->next_nonce++;
+      q->SetInFlight(*m, now + visibility);
+      AddRecord(records, RecordType::kVisibility,
+                EncodeVisibility(VisibilityRec{q->uid(), m->seq, m->nonce, m->receive_count, m->first_receive_ms,
+                                               now + visibility}));
+      received.emplace_back(m->seq, m->nonce);
+      out->push_back(ToReceived(*q, *m));
+    }
+    q->EndReceive();
+    if (attempt && !received.empty()) q->attempts.Put(*req.attempt_id, std::move(received), now + kDedupWindowMs);
+    return Status::OK();
+  });
 }
 
 // ------------------------------------------------------------------------------ delete / visibility
@@ -465,35 +457,17 @@ Status Engine::DeleteLocked(Queue* q, const std::string& handle, int64_t now, st
 }
 
 Status Engine::Delete(const std::string& name, const std::string& handle, int64_t now) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  std::string records;
-  s = DeleteLocked(q, handle, now, &records);
-  uint64_t lsn = 0;
-  if (s.ok()) s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, now,
+                   [&](Queue* q, std::string* records) { return DeleteLocked(q, handle, now, records); });
 }
 
 Status Engine::DeleteBatch(const std::string& name, const std::vector<std::string>& handles, int64_t now,
                            std::vector<Status>* out) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  out->clear();
-  std::string records;
-  for (const std::string& h : handles) out->push_back(DeleteLocked(q, h, now, &records));
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, now, [&](Queue* q, std::string* records) {
+    out->clear();
+    for (const std::string& h : handles) out->push_back(DeleteLocked(q, h, now, records));
+    return Status::OK();  // entry errors are per entry
+  });
 }
 
 Status Engine::ChangeVisibilityLocked(Queue* q, const std::string& handle, int64_t timeout_ms, int64_t now,
@@ -518,106 +492,73 @@ Status Engine::ChangeVisibilityLocked(Queue* q, const std::string& handle, int64
 }
 
 Status Engine::ChangeVisibility(const std::string& name, const std::string& handle, int64_t timeout_ms, int64_t now) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  std::string records;
-  s = ChangeVisibilityLocked(q, handle, timeout_ms, now, &records);
-  uint64_t lsn = 0;
-  if (s.ok()) s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, now, [&](Queue* q, std::string* records) {
+    return ChangeVisibilityLocked(q, handle, timeout_ms, now, records);
+  });
 }
 
 Status Engine::ChangeVisibilityBatch(const std::string& name,
                                      const std::vector<std::pair<std::string, int64_t>>& entries, int64_t now,
                                      std::vector<Status>* out) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  out->clear();
-  std::string records;
-  for (const auto& [handle, timeout] : entries) {
-    out->push_back(ChangeVisibilityLocked(q, handle, timeout, now, &records));
-  }
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return WithQueue(name, now, [&](Queue* q, std::string* records) {
+    out->clear();
+    for (const auto& [handle, timeout] : entries) {
+      out->push_back(ChangeVisibilityLocked(q, handle, timeout, now, records));
+    }
+    return Status::OK();  // entry errors are per entry
+  });
 }
 
 // ------------------------------------------------------------------------------ queue-wide
 
 Status Engine::Purge(const std::string& name, int64_t now) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Clear();
-  std::string records;
-  AddRecord(&records, RecordType::kPurge, EncodeUidOnly(q->uid()));
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return Mutate([&](std::string* records) -> Status {
+    Touch(now);
+    Queue* q = nullptr;
+    Status s = LookupLocked(name, &q);
+    if (!s.ok()) return s;
+    q->Clear();  // no Advance first: clearing drops whatever it would expire
+    AddRecord(records, RecordType::kPurge, EncodeUidOnly(q->uid()));
+    return Status::OK();
+  });
 }
 
 Status Engine::GetStats(const std::string& name, int64_t now, QueueStats* stats) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  *stats = q->Stats();
-  return Status::OK();
+  return WithQueue(name, now, [&](Queue* q, std::string*) {
+    *stats = q->Stats();
+    return Status::OK();
+  });
 }
 
 Status Engine::NextVisible(const std::string& name, int64_t now, int64_t* at) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
-  Queue* q = FindLocked(name);
-  if (q == nullptr) return MakeError(QueueError::kNoSuchQueue, name);
-  q->Advance(now);
-  *at = q->NextDeadline();
-  return Status::OK();
+  return WithQueue(name, now, [&](Queue* q, std::string*) {
+    *at = q->NextDeadline();
+    return Status::OK();
+  });
 }
 
 Status Engine::MoveMessages(const std::string& source, const std::string& destination, int64_t max_count,
                             int64_t now, uint64_t* moved) {
-  std::unique_lock<std::mutex> lock(mu_);
-  Status s = CheckUsableLocked();
-  if (!s.ok()) return s;
-  Touch(now);
   *moved = 0;
-  Queue* src = FindLocked(source);
-  if (src == nullptr) return MakeError(QueueError::kNoSuchQueue, source);
-  Queue* dst = FindLocked(destination);
-  if (dst == nullptr) return MakeError(QueueError::kNoSuchQueue, destination);
-  if (src == dst) return MakeError(QueueError::kInvalidArgument, "source and destination are the same queue");
-  src->Advance(now);
-  dst->Advance(now);
-  std::string records;
-  while (max_count < 0 || *moved < static_cast<uint64_t>(max_count)) {
-    Message* m = src->NextDeliverable();
-    if (m == nullptr) break;
-    MoveLocked(src, m, dst, now, /*record_source=*/false, &records);
-    ++*moved;
-  }
-  src->EndReceive();
-  uint64_t lsn;
-  s = LogLocked(records, &lsn);
-  return Finish(lock, s, lsn);
+  return Mutate([&](std::string* records) -> Status {
+    Touch(now);
+    Queue* src = nullptr;
+    Queue* dst = nullptr;
+    Status s = LookupLocked(source, &src);
+    if (s.ok()) s = LookupLocked(destination, &dst);
+    if (!s.ok()) return s;
+    if (src == dst) return MakeError(QueueError::kInvalidArgument, "source and destination are the same queue");
+    src->Advance(now);
+    dst->Advance(now);
+    while (max_count < 0 || *moved < static_cast<uint64_t>(max_count)) {
+      Message* m = src->NextDeliverable();
+      if (m == nullptr) break;
+      MoveLocked(src, m, dst, now, /*record_source=*/false, records);
+      ++*moved;
+    }
+    src->EndReceive();
+    return Status::OK();
+  });
 }
 
 // ------------------------------------------------------------------------------ compaction

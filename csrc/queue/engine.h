@@ -109,6 +109,18 @@ class Engine {
   Status LogLocked(const std::string& records, uint64_t* lsn);
   // Unlocks, then waits for durability (sync=always) of what LogLocked wrote.
   Status Finish(std::unique_lock<std::mutex>& lock, Status s, uint64_t lsn);
+  // The shape of every call: under the mutex, refuse if broken, run fn(&records), log what it
+  // built (only if it succeeded), then unlock and wait for durability. fn returns Status.
+  template <typename Fn>
+  Status Mutate(Fn&& fn);
+  // FindLocked, or kNoSuchQueue naming the queue.
+  Status LookupLocked(const std::string& name, Queue** q);
+  // Mutate on an existing queue: fn(Queue*, std::string* records). The overload with now first
+  // moves the engine's clock and applies the queue's lazy deadlines up to now.
+  template <typename Fn>
+  Status WithQueue(const std::string& name, Fn&& fn);
+  template <typename Fn>
+  Status WithQueue(const std::string& name, int64_t now, Fn&& fn);
   void Touch(int64_t now) {
     if (now > last_now_) last_now_ = now;
   }

@@ -18,6 +18,23 @@ struct RetentionLater {
   bool operator()(const T& a, const T& b) const { return a.from > b.from; }
 };
 
+// Heaps are cleaned lazily (dead entries are skipped when popped): once dead entries outnumber
+// the `live` ones by far, rebuild from the live ones; otherwise give back spare capacity.
+template <typename T, typename Later, typename IsLive>
+void MaintainHeap(std::vector<T>* heap, size_t live, Later later, IsLive is_live) {
+  if (heap->size() > 2 * live + kSlack) {
+    std::vector<T> keep;
+    keep.reserve(live);
+    for (const T& e : *heap) {
+      if (is_live(e)) keep.push_back(e);
+    }
+    std::make_heap(keep.begin(), keep.end(), later);
+    heap->swap(keep);
+  } else if (heap->capacity() > 4 * heap->size() + kSlack) {
+    heap->shrink_to_fit();
+  }
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------ SeqList
@@ -122,14 +139,7 @@ Message& Queue::Insert(Message m) {
       msg.state = MsgState::kVisible;
       [[fallthrough]];
     case MsgState::kVisible:
-      ++n_visible_;
-      if (fifo_) {
-        Group& g = groups_[msg.group_id];
-        g.pending.insert(msg.seq);
-        MaybeReady(msg.group_id, g);
-      } else {
-        PushVisible(msg);
-      }
+      EnterVisible(msg);
       break;
     case MsgState::kDelayed:
       ++n_delayed_;
@@ -154,9 +164,7 @@ void Queue::SetInFlight(Message& m, int64_t deadline) {
   if (fifo_) ++groups_[m.group_id].in_flight;
 }
 
-void Queue::MakeVisible(Message& m) {
-  LeaveState(m);
-  m.state = MsgState::kVisible;
+void Queue::EnterVisible(Message& m) {
   ++n_visible_;
   if (fifo_) {
     Group& g = groups_[m.group_id];
@@ -165,6 +173,12 @@ void Queue::MakeVisible(Message& m) {
   } else {
     PushVisible(m);
   }
+}
+
+void Queue::MakeVisible(Message& m) {
+  LeaveState(m);
+  m.state = MsgState::kVisible;
+  EnterVisible(m);
 }
 
 void Queue::Erase(Message& m) {
@@ -286,31 +300,14 @@ void Queue::EndReceive() {
 }
 
 void Queue::Maintain() {
-  size_t live_timers = n_delayed_ + n_in_flight_;
-  if (timers_.size() > 2 * live_timers + kSlack) {
-    std::vector<Timer> keep;
-    keep.reserve(live_timers);
-    for (const Timer& t : timers_) {
-      Message* m = Find(t.seq);
-      if (m != nullptr && m->gen == t.gen) keep.push_back(t);
-    }
-    std::make_heap(keep.begin(), keep.end(), TimerLater());
-    timers_.swap(keep);
-  } else if (timers_.capacity() > 4 * timers_.size() + kSlack) {
-    timers_.shrink_to_fit();
-  }
-  if (retention_.size() > 2 * messages_.size() + kSlack) {
-    std::vector<RetentionEntry> keep;
-    keep.reserve(messages_.size());
-    for (const RetentionEntry& e : retention_) {
-      Message* m = Find(e.seq);
-      if (m != nullptr && m->retain_from_ms == e.from) keep.push_back(e);
-    }
-    std::make_heap(keep.begin(), keep.end(), RetentionLater());
-    retention_.swap(keep);
-  } else if (retention_.capacity() > 4 * retention_.size() + kSlack) {
-    retention_.shrink_to_fit();
-  }
+  MaintainHeap(&timers_, n_delayed_ + n_in_flight_, TimerLater(), [this](const Timer& t) {
+    const Message* m = Find(t.seq);
+    return m != nullptr && m->gen == t.gen;
+  });
+  MaintainHeap(&retention_, messages_.size(), RetentionLater(), [this](const RetentionEntry& e) {
+    const Message* m = Find(e.seq);
+    return m != nullptr && m->retain_from_ms == e.from;
+  });
   if (visible_.size() > 2 * n_visible_ + kSlack) {
     std::deque<VisibleEntry> keep;
     for (const VisibleEntry& e : visible_) {

@@ -170,6 +170,7 @@ class Queue {
   void PushTimer(Message& m);
   void PushVisible(Message& m);        // standard only
   void LeaveState(Message& m);         // undoes the bookkeeping of m's current state
+  void EnterVisible(Message& m);       // the bookkeeping of the visible state (m.state set already)
   void MaybeReady(const std::string& group_id, Group& g);
   void MaybeEraseGroup(const std::string& group_id);
   void Erase(Message& m);

@@ -46,6 +46,13 @@ py::object CodeOrNone(const Status& s) {
   return py::str(ErrorName(s));
 }
 
+// A batch's per-entry outcomes, in entry order.
+py::list CodesOrNone(const std::vector<Status>& statuses) {
+  py::list result;
+  for (const Status& s : statuses) result.append(CodeOrNone(s));
+  return result;
+}
+
 std::string BytesOf(py::handle obj) {
   BufferView buf(obj);
   return std::string(static_cast<const char*>(buf.data()), buf.size());
@@ -288,9 +295,7 @@ void RegisterQueue(py::module_& m) {
           [](PyEngine& self, const std::string& name, const std::vector<std::string>& handles, int64_t now_ms) {
             std::vector<Status> out;
             Call(self, [&](Engine& e) { return e.DeleteBatch(name, handles, now_ms, &out); });
-            py::list result;
-            for (const Status& s : out) result.append(CodeOrNone(s));
-            return result;
+            return CodesOrNone(out);
           },
           py::arg("name"), py::arg("handles"), py::arg("now_ms"), "Per handle: None or an error code.")
       .def(
@@ -305,9 +310,7 @@ void RegisterQueue(py::module_& m) {
              int64_t now_ms) {
             std::vector<Status> out;
             Call(self, [&](Engine& e) { return e.ChangeVisibilityBatch(name, entries, now_ms, &out); });
-            py::list result;
-            for (const Status& s : out) result.append(CodeOrNone(s));
-            return result;
+            return CodesOrNone(out);
           },
           py::arg("name"), py::arg("entries"), py::arg("now_ms"), "Entries are (receipt_handle, timeout_ms).")
       .def(

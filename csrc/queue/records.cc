@@ -30,6 +30,15 @@ bool GetU32(Decoder* d, uint32_t* v) {
   return true;
 }
 
+// Message ids are stored as their raw 16 bytes.
+void PutId(std::string* out, const MessageId& id) { out->append(reinterpret_cast<const char*>(id.data()), id.size()); }
+bool GetId(Decoder* d, MessageId* id) {
+  std::string_view raw;
+  if (!d->Raw(id->size(), &raw)) return false;
+  std::memcpy(id->data(), raw.data(), id->size());
+  return true;
+}
+
 std::string Start(uint64_t uid) {
   std::string out;
   PutFixed64(&out, uid);
@@ -91,7 +100,7 @@ std::string EncodeMessage(uint64_t uid, const Message& m, uint64_t flags) {
   std::string out = Start(uid);
   out.reserve(96 + m.body.size() + m.attributes.size() + m.group_id.size() + m.dedup_id.size());
   PutVarint64(&out, m.seq);
-  out.append(reinterpret_cast<const char*>(m.id.data()), m.id.size());
+  PutId(&out, m.id);
   PutVarint64(&out, flags);
   PutVarint64(&out, static_cast<uint64_t>(m.state));
   PutTime(&out, m.sent_ms);
@@ -111,9 +120,8 @@ std::string EncodeMessage(uint64_t uid, const Message& m, uint64_t flags) {
 
 bool DecodeMessage(std::string_view p, uint64_t* uid, Message* m, uint64_t* flags) {
   Decoder d(p);
-  std::string_view id;
   uint64_t state;
-  if (!(d.Fixed64(uid) && d.Varint(&m->seq) && d.Raw(m->id.size(), &id) && d.Varint(flags) && d.Varint(&state) &&
+  if (!(d.Fixed64(uid) && d.Varint(&m->seq) && GetId(&d, &m->id) && d.Varint(flags) && d.Varint(&state) &&
         state <= static_cast<uint64_t>(MsgState::kInFlight) && GetTime(&d, &m->sent_ms) &&
         GetTime(&d, &m->retain_from_ms) && GetTime(&d, &m->visible_at_ms) && GetTime(&d, &m->first_receive_ms) &&
         GetU32(&d, &m->receive_count) && d.Varint(&m->nonce) && d.Varint(&m->sequence_number) &&
@@ -121,7 +129,6 @@ bool DecodeMessage(std::string_view p, uint64_t* uid, Message* m, uint64_t* flag
         d.Bytes(&m->attributes) && d.Bytes(&m->body) && d.done())) {
     return false;
   }
-  std::memcpy(m->id.data(), id.data(), m->id.size());
   m->state = static_cast<MsgState>(state);
   return true;
 }
@@ -156,7 +163,7 @@ bool DecodeVisibility(std::string_view p, VisibilityRec* r) {
 std::string EncodeDedup(const DedupRec& r) {
   std::string out = Start(r.uid);
   PutBytes(&out, r.key);
-  out.append(reinterpret_cast<const char*>(r.value.id.data()), r.value.id.size());
+  PutId(&out, r.value.id);
   PutVarint64(&out, r.value.sequence_number);
   PutTime(&out, r.expires_ms);
   return out;
@@ -164,13 +171,8 @@ std::string EncodeDedup(const DedupRec& r) {
 
 bool DecodeDedup(std::string_view p, DedupRec* r) {
   Decoder d(p);
-  std::string_view id;
-  if (!(d.Fixed64(&r->uid) && d.Bytes(&r->key) && d.Raw(r->value.id.size(), &id) &&
-        d.Varint(&r->value.sequence_number) && GetTime(&d, &r->expires_ms) && d.done())) {
-    return false;
-  }
-  std::memcpy(r->value.id.data(), id.data(), r->value.id.size());
-  return true;
+  return d.Fixed64(&r->uid) && d.Bytes(&r->key) && GetId(&d, &r->value.id) && d.Varint(&r->value.sequence_number) &&
+         GetTime(&d, &r->expires_ms) && d.done();
 }
 
 }  // namespace queue

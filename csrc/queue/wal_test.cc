@@ -20,21 +20,6 @@ namespace {
 
 using Records = std::vector<std::pair<uint8_t, std::string>>;
 
-Status OpenCollect(const std::string& dir, Records* got, std::unique_ptr<Wal>* wal, WalRecovery* rec,
-                   SyncMode mode = SyncMode::kNever, objstore::Env* env = nullptr) {
-  WalOptions o;
-  o.sync = mode;
-  o.env = env;
-  got->clear();
-  return Wal::Open(
-      dir, o,
-      [got](uint8_t type, std::string_view payload) {
-        got->emplace_back(type, std::string(payload));
-        return Status::OK();
-      },
-      wal, rec);
-}
-
 Status AppendOne(Wal& wal, uint8_t type, const std::string& payload) {
   std::string buf;
   AppendRecord(&buf, type, payload);
@@ -44,137 +29,138 @@ Status AppendOne(Wal& wal, uint8_t type, const std::string& payload) {
   return s;
 }
 
-}  // namespace
-
-TEST(Wal, ReplaysWhatWasAppended) {
-  ScratchDir dir;
-  for (SyncMode mode : {SyncMode::kAlways, SyncMode::kBatch, SyncMode::kNever}) {
-    std::string d = dir.path() + "/" + std::to_string(static_cast<int>(mode));
-    Records got;
-    std::unique_ptr<Wal> wal;
-    WalRecovery rec;
-    CHECK(OpenCollect(d, &got, &wal, &rec, mode).ok());
-    CHECK(got.empty());
-    for (int i = 0; i < 100; ++i) CHECK(AppendOne(*wal, 1 + i % 8, std::string(i * 37, 'x')).ok());
-    wal.reset();
-    CHECK(OpenCollect(d, &got, &wal, &rec, mode).ok());
-    CHECK_EQ(got.size(), size_t{100});
-    CHECK_EQ(rec.records, uint64_t{100});
-    CHECK_EQ(got[5].first, uint8_t{6});
-    CHECK_EQ(got[99].second.size(), size_t{99 * 37});
-  }
-}
-
-TEST(Wal, TruncatesATornTail) {
+// A scratch log directory, the log opened on it and what the last open replayed. The log runs on
+// a FaultEnv, which passes everything through until a test arms one of its counters.
+struct LogDir {
+  objstore::FaultEnv env{objstore::Env::Default()};  // declared first: outlives the log
   ScratchDir dir;
   Records got;
   std::unique_ptr<Wal> wal;
   WalRecovery rec;
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK(AppendOne(*wal, 4, "first").ok());
-  CHECK(AppendOne(*wal, 4, "second").ok());
-  uint64_t good = wal->size();
-  wal.reset();
+
+  // Closes the log first, so two Wals never hold the same file.
+  Status Reopen(SyncMode mode = SyncMode::kNever) {
+    wal.reset();
+    WalOptions o;
+    o.sync = mode;
+    o.env = &env;
+    got.clear();
+    return Wal::Open(
+        dir.path(), o,
+        [this](uint8_t type, std::string_view payload) {
+          got.emplace_back(type, std::string(payload));
+          return Status::OK();
+        },
+        &wal, &rec);
+  }
+  std::string log_path() const { return dir.path() + "/queue.log"; }
+};
+
+}  // namespace
+
+TEST(Wal, ReplaysWhatWasAppended) {
+  for (SyncMode mode : {SyncMode::kAlways, SyncMode::kBatch, SyncMode::kNever}) {
+    LogDir log;
+    CHECK(log.Reopen(mode).ok());
+    CHECK(log.got.empty());
+    for (int i = 0; i < 100; ++i) CHECK(AppendOne(*log.wal, 1 + i % 8, std::string(i * 37, 'x')).ok());
+    CHECK(log.Reopen(mode).ok());
+    CHECK_EQ(log.got.size(), size_t{100});
+    CHECK_EQ(log.rec.records, uint64_t{100});
+    CHECK_EQ(log.got[5].first, uint8_t{6});
+    CHECK_EQ(log.got[99].second.size(), size_t{99 * 37});
+  }
+}
+
+TEST(Wal, TruncatesATornTail) {
+  LogDir log;
+  CHECK(log.Reopen().ok());
+  CHECK(AppendOne(*log.wal, 4, "first").ok());
+  CHECK(AppendOne(*log.wal, 4, "second").ok());
+  uint64_t good = log.wal->size();
+  log.wal.reset();
   // A torn append: a header promising more bytes than follow, then garbage.
-  std::string path = dir.path() + "/queue.log";
+  std::string path = log.log_path();
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
   std::string partial;
   AppendRecord(&partial, 4, std::string(100, 'z'));
   CHECK(::write(fd, partial.data(), 50) == 50);
   ::close(fd);
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK_EQ(got.size(), size_t{2});
-  CHECK_EQ(rec.truncated_bytes, uint64_t{50});
-  CHECK_EQ(wal->size(), good);
-  CHECK(AppendOne(*wal, 5, "third").ok());
-  wal.reset();
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK_EQ(got.size(), size_t{3});
-  CHECK_EQ(got[2].second, std::string("third"));
-  CHECK_EQ(rec.truncated_bytes, uint64_t{0});
+  CHECK(log.Reopen().ok());
+  CHECK_EQ(log.got.size(), size_t{2});
+  CHECK_EQ(log.rec.truncated_bytes, uint64_t{50});
+  CHECK_EQ(log.wal->size(), good);
+  CHECK(AppendOne(*log.wal, 5, "third").ok());
+  CHECK(log.Reopen().ok());
+  CHECK_EQ(log.got.size(), size_t{3});
+  CHECK_EQ(log.got[2].second, std::string("third"));
+  CHECK_EQ(log.rec.truncated_bytes, uint64_t{0});
 }
 
 TEST(Wal, StopsAtACorruptRecord) {
-  ScratchDir dir;
-  Records got;
-  std::unique_ptr<Wal> wal;
-  WalRecovery rec;
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK(AppendOne(*wal, 4, "aaaa").ok());
-  uint64_t first = wal->size();
-  CHECK(AppendOne(*wal, 4, "bbbb").ok());
-  wal.reset();
-  int fd = ::open((dir.path() + "/queue.log").c_str(), O_WRONLY);
+  LogDir log;
+  CHECK(log.Reopen().ok());
+  CHECK(AppendOne(*log.wal, 4, "aaaa").ok());
+  uint64_t first = log.wal->size();
+  CHECK(AppendOne(*log.wal, 4, "bbbb").ok());
+  log.wal.reset();
+  int fd = ::open(log.log_path().c_str(), O_WRONLY);
   CHECK(::pwrite(fd, "X", 1, static_cast<off_t>(first + kWalHeaderSize + 1)) == 1);
   ::close(fd);
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK_EQ(got.size(), size_t{1});
-  CHECK_EQ(wal->size(), first);
+  CHECK(log.Reopen().ok());
+  CHECK_EQ(log.got.size(), size_t{1});
+  CHECK_EQ(log.wal->size(), first);
 }
 
 TEST(Wal, RewriteReplacesTheLog) {
-  ScratchDir dir;
-  Records got;
-  std::unique_ptr<Wal> wal;
-  WalRecovery rec;
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec, SyncMode::kAlways).ok());
-  for (int i = 0; i < 50; ++i) CHECK(AppendOne(*wal, 4, std::string(1000, 'a')).ok());
-  Status s = wal->Rewrite([](const Wal::EmitFn& emit) {
+  LogDir log;
+  CHECK(log.Reopen(SyncMode::kAlways).ok());
+  for (int i = 0; i < 50; ++i) CHECK(AppendOne(*log.wal, 4, std::string(1000, 'a')).ok());
+  Status s = log.wal->Rewrite([](const Wal::EmitFn& emit) {
     std::string buf;
     AppendRecord(&buf, 1, "snapshot");
     return emit(buf);
   });
   CHECK(s.ok());
-  CHECK(wal->size() < 100);
-  CHECK(AppendOne(*wal, 5, "after").ok());
-  wal.reset();
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK_EQ(got.size(), size_t{2});
-  CHECK_EQ(got[0].second, std::string("snapshot"));
-  CHECK_EQ(got[1].second, std::string("after"));
+  CHECK(log.wal->size() < 100);
+  CHECK(AppendOne(*log.wal, 5, "after").ok());
+  CHECK(log.Reopen().ok());
+  CHECK_EQ(log.got.size(), size_t{2});
+  CHECK_EQ(log.got[0].second, std::string("snapshot"));
+  CHECK_EQ(log.got[1].second, std::string("after"));
 }
 
 TEST(Wal, FailedAppendIsCutBack) {
-  ScratchDir dir;
-  objstore::FaultEnv env(objstore::Env::Default());
-  Records got;
-  std::unique_ptr<Wal> wal;
-  WalRecovery rec;
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec, SyncMode::kAlways, &env).ok());
-  CHECK(AppendOne(*wal, 4, "kept").ok());
-  uint64_t size = wal->size();
-  env.appends_left = 0;
-  CHECK(!AppendOne(*wal, 4, std::string(500, 'q')).ok());
-  CHECK_EQ(wal->size(), size);
-  env.Heal();
-  CHECK(AppendOne(*wal, 4, "next").ok());
-  env.syncs_left = 0;
-  CHECK(!AppendOne(*wal, 4, "unsynced").ok());
-  env.Heal();
-  CHECK(!AppendOne(*wal, 4, "refused").ok());  // a failed fsync poisons the log until reopened
-  wal.reset();
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK(got.size() >= 2);
-  CHECK_EQ(got[0].second, std::string("kept"));
-  CHECK_EQ(got[1].second, std::string("next"));
+  LogDir log;
+  CHECK(log.Reopen(SyncMode::kAlways).ok());
+  CHECK(AppendOne(*log.wal, 4, "kept").ok());
+  uint64_t size = log.wal->size();
+  log.env.appends_left = 0;
+  CHECK(!AppendOne(*log.wal, 4, std::string(500, 'q')).ok());
+  CHECK_EQ(log.wal->size(), size);
+  log.env.Heal();
+  CHECK(AppendOne(*log.wal, 4, "next").ok());
+  log.env.syncs_left = 0;
+  CHECK(!AppendOne(*log.wal, 4, "unsynced").ok());
+  log.env.Heal();
+  CHECK(!AppendOne(*log.wal, 4, "refused").ok());  // a failed fsync poisons the log until reopened
+  CHECK(log.Reopen().ok());
+  CHECK(log.got.size() >= 2);
+  CHECK_EQ(log.got[0].second, std::string("kept"));
+  CHECK_EQ(log.got[1].second, std::string("next"));
 }
 
 TEST(Wal, FailedRewriteKeepsTheOldLog) {
-  ScratchDir dir;
-  objstore::FaultEnv env(objstore::Env::Default());
-  Records got;
-  std::unique_ptr<Wal> wal;
-  WalRecovery rec;
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec, SyncMode::kNever, &env).ok());
-  CHECK(AppendOne(*wal, 4, "one").ok());
-  env.renames_left = 0;
-  Status s = wal->Rewrite([](const Wal::EmitFn& emit) { return emit("garbage"); });
+  LogDir log;
+  CHECK(log.Reopen().ok());
+  CHECK(AppendOne(*log.wal, 4, "one").ok());
+  log.env.renames_left = 0;
+  Status s = log.wal->Rewrite([](const Wal::EmitFn& emit) { return emit("garbage"); });
   CHECK(!s.ok());
-  env.Heal();
-  CHECK(AppendOne(*wal, 4, "two").ok());
-  wal.reset();
-  CHECK(OpenCollect(dir.path(), &got, &wal, &rec).ok());
-  CHECK_EQ(got.size(), size_t{2});
+  log.env.Heal();
+  CHECK(AppendOne(*log.wal, 4, "two").ok());
+  CHECK(log.Reopen().ok());
+  CHECK_EQ(log.got.size(), size_t{2});
 }
 
 int main() { return pycloud::test::RunAllTests(); }
