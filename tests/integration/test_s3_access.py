@@ -8,10 +8,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-import botocore
 import pytest
-from botocore.config import Config
-from s3_helpers import code_status, error_of, unique
+from s3_helpers import client_as, code_status, declare_accounts, error_of, owner_other_anon_fixtures, unique
 
 from pycloud.services.s3.models import canonical_user_id
 from pycloud.testing.server import PycloudServer
@@ -21,36 +19,7 @@ OTHER = {"id": "626262626262", "access_key": "AKIAS3ACCESSOTHER001", "secret_key
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 
-def _declare(server: Any) -> None:
-    for account in (OWNER, OTHER):
-        server.admin("POST", "/_pycloud/accounts", account)
-
-
-def _client(server: Any, account: dict[str, str] | None) -> Any:
-    if account is None:
-        return server.client("s3", config=Config(signature_version=botocore.UNSIGNED, retries={"max_attempts": 1}))
-    return server.client("s3", access_key=account["access_key"], secret_key=account["secret_key"])
-
-
-@pytest.fixture(scope="module")
-def clients(pycloud) -> dict[str, Any]:
-    _declare(pycloud)
-    return {"owner": _client(pycloud, OWNER), "other": _client(pycloud, OTHER), "anon": _client(pycloud, None)}
-
-
-@pytest.fixture
-def owner(clients):
-    return clients["owner"]
-
-
-@pytest.fixture
-def other(clients):
-    return clients["other"]
-
-
-@pytest.fixture
-def anon(clients):
-    return clients["anon"]
+clients, owner, other, anon = owner_other_anon_fixtures(OWNER, OTHER)
 
 
 @pytest.fixture
@@ -282,12 +251,12 @@ def test_presigned_url_of_another_account(owner, other, bucket):
 def strict_server():
     """A server of its own: these tests change buckets' public access blocks."""
     with PycloudServer() as server:
-        _declare(server)
+        declare_accounts(server, OWNER, OTHER)
         yield server
 
 
 def test_block_public_policy_and_acls(strict_server):
-    s3 = _client(strict_server, OWNER)
+    s3 = client_as(strict_server, OWNER)
     name = unique("acc-bpa")
     s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
     _denied(s3.put_bucket_policy, Bucket=name, Policy=_public_read(name))

@@ -8,14 +8,13 @@ other modules create later; so it runs against its own server (a module-scoped `
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from clock_helpers import advance_to, lifecycle_due
 from s3_helpers import account_client_fixture, code_status, error_of, unique
 
-from pycloud.testing.server import PycloudServer
+from pycloud.testing.plugin import private_server_fixture
 
 ACCOUNT = "555566669999"
 KEY_ID = "AKIAS3LIFECYCLE00001"
@@ -23,38 +22,13 @@ SECRET = "s3-lifecycle-tests-secret"
 MARGIN = timedelta(minutes=5)
 
 
-@pytest.fixture(scope="module")
-def pycloud() -> Iterator[PycloudServer]:
-    server = PycloudServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
+pycloud = private_server_fixture()
 client = account_client_fixture(ACCOUNT, KEY_ID, SECRET, "s3-lifecycle-tests")
 
 
 @pytest.fixture(scope="module")
 def s3(client):
     return client()
-
-
-def _server_now(pycloud) -> datetime:
-    return datetime.fromisoformat(pycloud.admin("GET", "/_pycloud/clock")["now"].replace("Z", "+00:00"))
-
-
-def _advance_to(pycloud, when: datetime) -> None:
-    """Move the server clock to ``when`` (it must still be in the future: the clock only moves forward)."""
-    seconds = (when - _server_now(pycloud)).total_seconds()
-    assert seconds > 0, "target time already passed"
-    pycloud.advance_clock(seconds)
-
-
-def _due(start: datetime, days: int) -> datetime:
-    """``start + days`` rounded up to the next midnight UTC: when S3 applies an age-based action."""
-    day = 86_400
-    return datetime.fromtimestamp(math.ceil((start.timestamp() + days * day) / day) * day, UTC)
 
 
 def _bucket(s3, *, versioned: bool = False, lock: bool = False) -> str:
@@ -94,10 +68,10 @@ def test_expiration_by_days_with_prefix_filter(pycloud, s3):
     s3.put_object(Bucket=bucket, Key="logs/a", Body=b"x")
     modified = s3.head_object(Bucket=bucket, Key="logs/a")
     s3.put_object(Bucket=bucket, Key="keep/b", Body=b"y")
-    due = _due(modified["LastModified"], 2)
-    _advance_to(pycloud, due - MARGIN)  # the day before: at most the evening before midnight
+    due = lifecycle_due(modified["LastModified"], 2)
+    advance_to(pycloud, due - MARGIN)  # the day before: at most the evening before midnight
     assert _exists(s3, bucket, "logs/a")
-    _advance_to(pycloud, due + MARGIN)
+    advance_to(pycloud, due + MARGIN)
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="logs/a")) == ("NoSuchKey", 404)
     assert _exists(s3, bucket, "keep/b")
 
@@ -110,8 +84,8 @@ def test_expiration_tag_and_size_filters(pycloud, s3):
     s3.put_object(Bucket=bucket, Key="temp-small", Body=b"12", Tagging="tier=temp")
     s3.put_object(Bucket=bucket, Key="other", Body=b"12345", Tagging="tier=keep")
     s3.put_object(Bucket=bucket, Key="untagged", Body=b"12345")
-    due = _due(s3.head_object(Bucket=bucket, Key="untagged")["LastModified"], 1)
-    _advance_to(pycloud, due + MARGIN)
+    due = lifecycle_due(s3.head_object(Bucket=bucket, Key="untagged")["LastModified"], 1)
+    advance_to(pycloud, due + MARGIN)
     assert not _exists(s3, bucket, "temp-big")
     assert all(_exists(s3, bucket, key) for key in ("temp-small", "other", "untagged"))
 
@@ -120,8 +94,8 @@ def test_versioned_expiration_adds_delete_marker(pycloud, s3):
     bucket = _bucket(s3, versioned=True)
     _rules(s3, bucket, {"ID": "all", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1}})
     version = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["VersionId"]
-    due = _due(s3.head_object(Bucket=bucket, Key="doc")["LastModified"], 1)
-    _advance_to(pycloud, due + MARGIN)
+    due = lifecycle_due(s3.head_object(Bucket=bucket, Key="doc")["LastModified"], 1)
+    advance_to(pycloud, due + MARGIN)
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="doc")) == ("NoSuchKey", 404)
     versions = _versions(s3, bucket)
     assert ("doc", version, False) in versions
@@ -135,10 +109,10 @@ def test_noncurrent_expiration_keeps_newer_noncurrent_versions(pycloud, s3):
                         "NoncurrentVersionExpiration": {"NoncurrentDays": 1, "NewerNoncurrentVersions": 1}})
     ids = [s3.put_object(Bucket=bucket, Key="k", Body=f"v{i}".encode())["VersionId"] for i in range(3)]
     listing = {v["VersionId"]: v["LastModified"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
-    due = _due(listing[ids[1]], 1)  # ids[0] became noncurrent when ids[1] was written
-    _advance_to(pycloud, due - MARGIN)
+    due = lifecycle_due(listing[ids[1]], 1)  # ids[0] became noncurrent when ids[1] was written
+    advance_to(pycloud, due - MARGIN)
     assert {v[1] for v in _versions(s3, bucket)} == set(ids)
-    _advance_to(pycloud, _due(listing[ids[2]], 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(listing[ids[2]], 1) + MARGIN)
     assert {v[1] for v in _versions(s3, bucket)} == {ids[1], ids[2]}
 
 
@@ -154,9 +128,9 @@ def test_expired_delete_marker_cleanup(pycloud, s3):
     s3.delete_object(Bucket=bucket, Key="stay")  # outside the rule's prefix: version and marker stay
     since = next(m["LastModified"] for m in s3.list_object_versions(Bucket=bucket)["DeleteMarkers"]
                  if m["Key"] == "gone")
-    _advance_to(pycloud, _due(since, 1) - MARGIN)
+    advance_to(pycloud, lifecycle_due(since, 1) - MARGIN)
     assert len([v for v in _versions(s3, bucket) if v[0] == "gone"]) == 2
-    _advance_to(pycloud, _due(since, 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(since, 1) + MARGIN)
     versions = _versions(s3, bucket)
     assert [v for v in versions if v[0] == "gone"] == []
     assert len([v for v in versions if v[0] == "stay"]) == 2
@@ -170,9 +144,9 @@ def test_abort_incomplete_multipart_upload(pycloud, s3):
     kept = s3.create_multipart_upload(Bucket=bucket, Key="other/two")["UploadId"]
     initiated = next(u["Initiated"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
                      if u["UploadId"] == aborted)
-    _advance_to(pycloud, _due(initiated, 1) - MARGIN)
+    advance_to(pycloud, lifecycle_due(initiated, 1) - MARGIN)
     assert {u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]} == {aborted, kept}
-    _advance_to(pycloud, _due(initiated, 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(initiated, 1) + MARGIN)
     assert {u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])} == {kept}
 
 
@@ -185,7 +159,7 @@ def test_locked_version_survives_noncurrent_expiration(pycloud, s3):
     free = s3.put_object(Bucket=bucket, Key="free", Body=b"1")["VersionId"]
     s3.put_object(Bucket=bucket, Key="free", Body=b"2")
     newest = max(v["LastModified"] for v in s3.list_object_versions(Bucket=bucket)["Versions"])
-    _advance_to(pycloud, _due(newest, 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(newest, 1) + MARGIN)
     ids = {v[1] for v in _versions(s3, bucket)}
     assert held in ids
     assert free not in ids
@@ -198,6 +172,6 @@ def test_disabled_rule_does_nothing(pycloud, s3):
                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     upload = s3.create_multipart_upload(Bucket=bucket, Key="u")["UploadId"]
-    _advance_to(pycloud, _due(s3.head_object(Bucket=bucket, Key="k")["LastModified"], 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(s3.head_object(Bucket=bucket, Key="k")["LastModified"], 1) + MARGIN)
     assert _exists(s3, bucket, "k")
     assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [upload]

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
-import boto3
 import pytest
-import uvloop
-from botocore.config import Config
+from in_process import app_client, ephemeral_app, serving
 
-from pycloud.config import load_settings
 from pycloud.events import S3_NOTIFICATION_TOPIC, S3Notification
-from pycloud.gateway.app import build_app
-from pycloud.gateway.server import HttpServer
 
 QUEUE = "arn:aws:sqs:eu-west-1:000000000000:q1"
 TOPIC = "arn:aws:sns:eu-west-1:000000000000:t1"
@@ -23,32 +15,13 @@ LAMBDA = "arn:aws:lambda:eu-west-1:000000000000:function:f1"
 @pytest.fixture
 def live():
     """The real app served on a loop thread of this process; yields (s3 client, received notifications)."""
-    app = build_app(load_settings(None, {"ephemeral": True}, environ={}))
-    loop = uvloop.new_event_loop()
-    server = HttpServer(app.dispatcher.handle)
-    ready = threading.Event()
-    port: list[int] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        port.append(loop.run_until_complete(server.start("127.0.0.1", 0)))
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
+    app = ephemeral_app()
     received: list[S3Notification] = []
     app.runtime.events.subscribe(S3_NOTIFICATION_TOPIC, received.append)
-    s3 = boto3.client(
-        "s3", endpoint_url=f"http://127.0.0.1:{port[0]}", region_name="eu-west-1", aws_access_key_id="test",
-        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
-    s3.create_bucket(Bucket="bkt", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    yield s3, received
-    asyncio.run_coroutine_threadsafe(server.shutdown(1), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    with serving(app) as endpoint:
+        s3 = app_client(endpoint, "s3", s3={"addressing_style": "path"})
+        s3.create_bucket(Bucket="bkt", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        yield s3, received
 
 
 def _configure(s3, received: list[S3Notification] | None = None, **config) -> None:

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 import botocore
 import pytest
-from botocore.config import Config
-from s3_helpers import code_status, error_of, unique
+from s3_helpers import client_as, code_status, error_of, owner_other_anon_fixtures, unique
 
 from pycloud.services.s3.models import canonical_user_id
 from pycloud.testing import PycloudServer
@@ -28,32 +27,7 @@ AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 ENFORCED = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
 
 
-def _client(server: Any, account: dict[str, str] | None) -> Any:
-    if account is None:
-        return server.client("s3", config=Config(signature_version=botocore.UNSIGNED, retries={"max_attempts": 1}))
-    return server.client("s3", access_key=account["access_key"], secret_key=account["secret_key"])
-
-
-@pytest.fixture(scope="module")
-def clients(pycloud) -> dict[str, Any]:
-    for account in (OWNER, OTHER):
-        pycloud.admin("POST", "/_pycloud/accounts", account)
-    return {"owner": _client(pycloud, OWNER), "other": _client(pycloud, OTHER), "anon": _client(pycloud, None)}
-
-
-@pytest.fixture
-def owner(clients):
-    return clients["owner"]
-
-
-@pytest.fixture
-def other(clients):
-    return clients["other"]
-
-
-@pytest.fixture
-def anon(clients):
-    return clients["anon"]
+clients, owner, other, anon = owner_other_anon_fixtures(OWNER, OTHER)
 
 
 def _bucket(s3: Any, ownership: str = "ObjectWriter", *, block: bool = False, versioned: bool = False) -> str:
@@ -544,13 +518,13 @@ def _acl_records(data_dir: str) -> list[str]:
 def test_acls_persist_and_leave_with_their_version(tmp_path):
     data_dir = str(tmp_path / "data")
     with PycloudServer(["--data-dir", data_dir], ephemeral=False) as server:
-        s3 = _client(server, {"access_key": "test", "secret_key": "test"})
+        s3 = client_as(server, {"access_key": "test", "secret_key": "test"})
         name = _bucket(s3, versioned=True)
         v1 = s3.put_object(Bucket=name, Key="k", Body=b"one", ACL="public-read")["VersionId"]
         s3.put_object(Bucket=name, Key="k", Body=b"two")  # the default ACL: nothing stored
     assert _acl_records(data_dir) == [f"{name}/{v1}/k"]
     with PycloudServer(["--data-dir", data_dir], ephemeral=False) as server:
-        assert _read(_client(server, None), name, "k", VersionId=v1) == b"one"
-        s3 = _client(server, {"access_key": "test", "secret_key": "test"})
+        assert _read(client_as(server, None), name, "k", VersionId=v1) == b"one"
+        s3 = client_as(server, {"access_key": "test", "secret_key": "test"})
         s3.delete_object(Bucket=name, Key="k", VersionId=v1)
     assert _acl_records(data_dir) == []

@@ -16,7 +16,6 @@ import http.client
 import json
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,20 +23,14 @@ import pytest
 from botocore.config import Config
 from s3_helpers import account_client_fixture, unique
 
-from pycloud.testing.server import PycloudServer
+from pycloud.testing.plugin import private_server_fixture
 
 ACCOUNT = "555566661234"
 KEY_ID = "AKIAS3POSTOBJECT0001"
 SECRET = "s3-post-object-secret"
 
 
-@pytest.fixture(scope="module")
-def pycloud() -> Iterator[PycloudServer]:
-    server = PycloudServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+pycloud = private_server_fixture()
 
 
 client = account_client_fixture(ACCOUNT, KEY_ID, SECRET, "s3-post-object")

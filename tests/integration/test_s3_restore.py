@@ -8,28 +8,21 @@ The module advances the virtual clock by days, so it runs against its own server
 
 from __future__ import annotations
 
-import asyncio
 import json
-import math
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-import boto3
 import pytest
-import uvloop
-from botocore.config import Config
+from clock_helpers import DAY, advance_to, lifecycle_due, server_now
+from in_process import app_client, ephemeral_app, serving
 from s3_helpers import account_client_fixture, code_status, error_of, unique
 
 from pycloud.clock import Clock
-from pycloud.config import load_settings
 from pycloud.events import S3_NOTIFICATION_TOPIC, S3Notification
-from pycloud.gateway.app import build_app
-from pycloud.gateway.server import HttpServer
+from pycloud.testing.plugin import private_server_fixture
 from pycloud.testing.server import PycloudServer
 
 ACCOUNT = "555566667777"
@@ -38,39 +31,15 @@ SECRET = "s3-restore-tests-secret"
 MARGIN = timedelta(minutes=5)
 BIG = b"z" * (128 * 1024)
 """The smallest body lifecycle transitions by default (128 KB)."""
-DAY = 86_400
 
 
-@pytest.fixture(scope="module")
-def pycloud() -> Iterator[PycloudServer]:
-    server = PycloudServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
+pycloud = private_server_fixture()
 client = account_client_fixture(ACCOUNT, KEY_ID, SECRET, "s3-restore-tests")
 
 
 @pytest.fixture(scope="module")
 def s3(client):
     return client()
-
-
-def _server_now(pycloud) -> datetime:
-    return datetime.fromisoformat(pycloud.admin("GET", "/_pycloud/clock")["now"].replace("Z", "+00:00"))
-
-
-def _advance_to(pycloud, when: datetime) -> None:
-    seconds = (when - _server_now(pycloud)).total_seconds()
-    assert seconds > 0, "target time already passed"
-    pycloud.advance_clock(seconds)
-
-
-def _due(start: datetime, days: int) -> datetime:
-    """``start + days`` rounded up to the next midnight UTC."""
-    return datetime.fromtimestamp(math.ceil((start.timestamp() + days * DAY) / DAY) * DAY, UTC)
 
 
 def _bucket(s3, *, versioned: bool = False) -> str:
@@ -117,33 +86,33 @@ def test_glacier_restore_lifecycle(pycloud, s3):
     assert head["StorageClass"] == "GLACIER" and "Restore" not in head
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="cold")) == ("InvalidObjectState", 403)
 
-    before = _server_now(pycloud)
+    before = server_now(pycloud)
     assert _restore(s3, bucket, "cold", days=2) == 202  # Standard by default: 5 hours
-    after = _server_now(pycloud)
+    after = server_now(pycloud)
     assert s3.head_object(Bucket=bucket, Key="cold")["Restore"] == 'ongoing-request="true"'
     assert code_status(error_of(_restore, s3, bucket, "cold", 2)) == ("RestoreAlreadyInProgress", 409)
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="cold")) == ("InvalidObjectState", 403)
 
-    _advance_to(pycloud, after + timedelta(hours=5) - MARGIN)
+    advance_to(pycloud, after + timedelta(hours=5) - MARGIN)
     assert s3.head_object(Bucket=bucket, Key="cold")["Restore"] == 'ongoing-request="true"'
-    _advance_to(pycloud, before + timedelta(hours=5) + MARGIN)
+    advance_to(pycloud, before + timedelta(hours=5) + MARGIN)
     head = s3.head_object(Bucket=bucket, Key="cold")
     assert head["StorageClass"] == "GLACIER"  # a restored copy leaves the class as it is
     expiry = _expiry(head["Restore"])
-    assert expiry in {_due(before + timedelta(hours=5), 2), _due(after + timedelta(hours=5), 2)}
+    assert expiry in {lifecycle_due(before + timedelta(hours=5), 2), lifecycle_due(after + timedelta(hours=5), 2)}
     got = s3.get_object(Bucket=bucket, Key="cold")
     assert got["Body"].read() == b"frozen"
     assert _expiry(got["Restore"]) == expiry
 
     # Asking again while restored extends the copy, counted from now: 200.
-    now = _server_now(pycloud)
+    now = server_now(pycloud)
     assert _restore(s3, bucket, "cold", days=5) == 200
     extended = _expiry(s3.head_object(Bucket=bucket, Key="cold")["Restore"])
-    assert extended == _due(now, 5) and extended > expiry
+    assert extended == lifecycle_due(now, 5) and extended > expiry
 
-    _advance_to(pycloud, extended - MARGIN)
+    advance_to(pycloud, extended - MARGIN)
     assert s3.get_object(Bucket=bucket, Key="cold")["Body"].read() == b"frozen"
-    _advance_to(pycloud, extended + MARGIN)
+    advance_to(pycloud, extended + MARGIN)
     assert "Restore" not in s3.head_object(Bucket=bucket, Key="cold")
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="cold")) == ("InvalidObjectState", 403)
     assert _restore(s3, bucket, "cold", tier="Expedited") == 202  # archived again: a new restore
@@ -162,15 +131,15 @@ def test_glacier_restore_lifecycle(pycloud, s3):
 def test_tier_durations(pycloud, s3, storage_class, tier, duration):
     bucket = _bucket(s3)
     s3.put_object(Bucket=bucket, Key="k", Body=b"data", StorageClass=storage_class)
-    before = _server_now(pycloud)
+    before = server_now(pycloud)
     assert _restore(s3, bucket, "k", days=3, tier=tier) == 202
-    after = _server_now(pycloud)
-    _advance_to(pycloud, after + duration - timedelta(seconds=30))
+    after = server_now(pycloud)
+    advance_to(pycloud, after + duration - timedelta(seconds=30))
     assert s3.head_object(Bucket=bucket, Key="k")["Restore"] == 'ongoing-request="true"'
-    _advance_to(pycloud, before + duration + timedelta(seconds=30))
+    advance_to(pycloud, before + duration + timedelta(seconds=30))
     head = s3.head_object(Bucket=bucket, Key="k")
     assert head["StorageClass"] == storage_class
-    assert _expiry(head["Restore"]) in {_due(before + duration, 3), _due(after + duration, 3)}
+    assert _expiry(head["Restore"]) in {lifecycle_due(before + duration, 3), lifecycle_due(after + duration, 3)}
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"data"
 
 
@@ -180,9 +149,9 @@ def test_faster_tier_upgrades_restore_in_progress(pycloud, s3):
     assert _restore(s3, bucket, "k", tier="Standard") == 202
     assert code_status(error_of(_restore, s3, bucket, "k", 1, "Bulk")) == ("RestoreAlreadyInProgress", 409)
     assert code_status(error_of(_restore, s3, bucket, "k", 1, "Standard")) == ("RestoreAlreadyInProgress", 409)
-    start = _server_now(pycloud)
+    start = server_now(pycloud)
     assert _restore(s3, bucket, "k", tier="Expedited") == 202
-    _advance_to(pycloud, start + timedelta(minutes=6))
+    advance_to(pycloud, start + timedelta(minutes=6))
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"data"
 
 
@@ -215,9 +184,9 @@ def test_copy_of_archived_object_needs_restore(pycloud, s3):
     source = {"Bucket": bucket, "Key": "src"}
     err = error_of(s3.copy_object, Bucket=bucket, Key="dst", CopySource=source)
     assert code_status(err) == ("InvalidObjectState", 403)
-    start = _server_now(pycloud)
+    start = server_now(pycloud)
     assert _restore(s3, bucket, "src", tier="Bulk") == 202
-    _advance_to(pycloud, start + timedelta(hours=48) + MARGIN)
+    advance_to(pycloud, start + timedelta(hours=48) + MARGIN)
     s3.copy_object(Bucket=bucket, Key="dst", CopySource=source)
     assert _class(s3, bucket, "dst") == "STANDARD"
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"payload"
@@ -240,9 +209,9 @@ def test_website_does_not_serve_archived_objects(pycloud, s3):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(url, timeout=10)
     assert info.value.code == 403 and b"InvalidObjectState" in info.value.read()
-    start = _server_now(pycloud)
+    start = server_now(pycloud)
     assert _restore(s3, bucket, "page.html", tier="Expedited") == 202
-    _advance_to(pycloud, start + timedelta(minutes=6))
+    advance_to(pycloud, start + timedelta(minutes=6))
     with urllib.request.urlopen(url, timeout=10) as response:
         assert (response.status, response.read()) == (200, b"<p>cold</p>")
 
@@ -257,12 +226,12 @@ def test_transition_to_glacier_then_restore(pycloud, s3):
     s3.put_object(Bucket=bucket, Key="logs/big", Body=BIG)
     s3.put_object(Bucket=bucket, Key="logs/small", Body=b"tiny")  # under 128 KB: not transitioned
     s3.put_object(Bucket=bucket, Key="other/big", Body=BIG)  # outside the prefix
-    due = _due(s3.head_object(Bucket=bucket, Key="logs/big")["LastModified"], 1)
-    _advance_to(pycloud, due - MARGIN)
+    due = lifecycle_due(s3.head_object(Bucket=bucket, Key="logs/big")["LastModified"], 1)
+    advance_to(pycloud, due - MARGIN)
     assert _class(s3, bucket, "logs/big") == "STANDARD"
     assert s3.get_object(Bucket=bucket, Key="logs/big")["ContentLength"] == len(BIG)
 
-    _advance_to(pycloud, due + MARGIN)
+    advance_to(pycloud, due + MARGIN)
     assert _listed(s3, bucket) == {"logs/big": "GLACIER", "logs/small": "STANDARD", "other/big": "STANDARD"}
     assert _class(s3, bucket, "logs/big") == "GLACIER"
     attributes = s3.get_object_attributes(Bucket=bucket, Key="logs/big", ObjectAttributes=["StorageClass"])
@@ -279,14 +248,14 @@ def test_transition_to_glacier_then_restore(pycloud, s3):
 
     plain = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert all("RestoreStatus" not in o for o in plain)
-    start = _server_now(pycloud)
+    start = server_now(pycloud)
     assert _restore(s3, bucket, "logs/big", days=1, tier="Expedited") == 202
     listed = {o["Key"]: o for o in s3.list_objects_v2(Bucket=bucket, OptionalObjectAttributes=["RestoreStatus"])
               ["Contents"]}
     assert listed["logs/big"]["RestoreStatus"] == {"IsRestoreInProgress": True}
     assert "RestoreStatus" not in listed["logs/small"]
 
-    _advance_to(pycloud, start + timedelta(minutes=6))
+    advance_to(pycloud, start + timedelta(minutes=6))
     assert s3.get_object(Bucket=bucket, Key="logs/big")["Body"].read() == BIG
     expiry = _expiry(s3.head_object(Bucket=bucket, Key="logs/big")["Restore"])
     listed = {o["Key"]: o for o in s3.list_objects_v2(Bucket=bucket, OptionalObjectAttributes=["RestoreStatus"])
@@ -294,7 +263,7 @@ def test_transition_to_glacier_then_restore(pycloud, s3):
     assert listed["logs/big"]["RestoreStatus"] == {"IsRestoreInProgress": False, "RestoreExpiryDate": expiry}
     assert listed["logs/big"]["StorageClass"] == "GLACIER"
 
-    _advance_to(pycloud, expiry + MARGIN)
+    advance_to(pycloud, expiry + MARGIN)
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="logs/big")) == ("InvalidObjectState", 403)
     assert _class(s3, bucket, "logs/big") == "GLACIER"
 
@@ -309,17 +278,17 @@ def test_transitions_walk_the_waterfall(pycloud, s3):
     s3.put_object(Bucket=bucket, Key="already-cold", Body=BIG, StorageClass="GLACIER")
     s3.put_object(Bucket=bucket, Key="express", Body=BIG, StorageClass="ONEZONE_IA")
     created = s3.head_object(Bucket=bucket, Key="k")["LastModified"]
-    _advance_to(pycloud, _due(created, 30) + MARGIN)
+    advance_to(pycloud, lifecycle_due(created, 30) + MARGIN)
     assert _listed(s3, bucket) == {"k": "STANDARD_IA", "already-cold": "GLACIER", "express": "ONEZONE_IA"}
     assert s3.get_object(Bucket=bucket, Key="k")["StorageClass"] == "STANDARD_IA"
 
-    _advance_to(pycloud, _due(created, 60) + MARGIN)
+    advance_to(pycloud, lifecycle_due(created, 60) + MARGIN)
     # GLACIER_IR never follows ONEZONE_IA, and nothing moves back up from GLACIER.
     assert _listed(s3, bucket) == {"k": "GLACIER_IR", "already-cold": "GLACIER", "express": "ONEZONE_IA"}
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == BIG  # Instant Retrieval reads directly
     assert code_status(error_of(_restore, s3, bucket, "k")) == ("InvalidObjectState", 403)
 
-    _advance_to(pycloud, _due(created, 120) + MARGIN)
+    advance_to(pycloud, lifecycle_due(created, 120) + MARGIN)
     assert _listed(s3, bucket) == {"k": "DEEP_ARCHIVE", "already-cold": "DEEP_ARCHIVE", "express": "DEEP_ARCHIVE"}
     assert code_status(error_of(s3.get_object, Bucket=bucket, Key="k")) == ("InvalidObjectState", 403)
 
@@ -330,7 +299,7 @@ def test_overdue_transition_goes_straight_to_the_furthest_class(pycloud, s3):
                         "Transitions": [{"Days": 1, "StorageClass": "GLACIER"},
                                         {"Days": 3, "StorageClass": "DEEP_ARCHIVE"}]})
     s3.put_object(Bucket=bucket, Key="k", Body=BIG)
-    _advance_to(pycloud, _due(s3.head_object(Bucket=bucket, Key="k")["LastModified"], 3) + MARGIN)
+    advance_to(pycloud, lifecycle_due(s3.head_object(Bucket=bucket, Key="k")["LastModified"], 3) + MARGIN)
     assert _class(s3, bucket, "k") == "DEEP_ARCHIVE"
 
 
@@ -352,7 +321,7 @@ def test_minimum_object_size_and_size_filters(pycloud, s3):
     s3.put_object(Bucket=custom, Key="small", Body=small)
     s3.put_object(Bucket=custom, Key="tiny", Body=b"1")
     newest = s3.head_object(Bucket=custom, Key="tiny")["LastModified"]
-    _advance_to(pycloud, _due(newest, 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(newest, 1) + MARGIN)
     assert _listed(s3, default) == {"small": "STANDARD"}
     assert _listed(s3, varies) == {"g-small": "GLACIER", "ir-small": "STANDARD"}
     assert _listed(s3, custom) == {"small": "GLACIER_IR", "tiny": "STANDARD"}
@@ -360,14 +329,14 @@ def test_minimum_object_size_and_size_filters(pycloud, s3):
 
 def test_date_transition_and_tag_filter(pycloud, s3):
     bucket = _bucket(s3)
-    date = _due(_server_now(pycloud), 2)
+    date = lifecycle_due(server_now(pycloud), 2)
     _rules(s3, bucket, {"ID": "dated", "Status": "Enabled", "Filter": {"Tag": {"Key": "tier", "Value": "cold"}},
                         "Transitions": [{"Date": date, "StorageClass": "GLACIER"}]})
     s3.put_object(Bucket=bucket, Key="tagged", Body=BIG, Tagging="tier=cold")
     s3.put_object(Bucket=bucket, Key="plain", Body=BIG)
-    _advance_to(pycloud, date - MARGIN)
+    advance_to(pycloud, date - MARGIN)
     assert _listed(s3, bucket) == {"tagged": "STANDARD", "plain": "STANDARD"}
-    _advance_to(pycloud, date + MARGIN)
+    advance_to(pycloud, date + MARGIN)
     assert _listed(s3, bucket) == {"tagged": "GLACIER", "plain": "STANDARD"}
 
 
@@ -375,7 +344,7 @@ def test_overwrite_of_transitioned_object_starts_fresh(pycloud, s3):
     bucket = _bucket(s3)
     _rules(s3, bucket, {"ID": "a", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]})
     s3.put_object(Bucket=bucket, Key="k", Body=BIG)
-    _advance_to(pycloud, _due(s3.head_object(Bucket=bucket, Key="k")["LastModified"], 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(s3.head_object(Bucket=bucket, Key="k")["LastModified"], 1) + MARGIN)
     assert _class(s3, bucket, "k") == "GLACIER"
     s3.put_object(Bucket=bucket, Key="k", Body=b"new")  # the same "null" version id, a new object
     assert _class(s3, bucket, "k") == "STANDARD"
@@ -390,21 +359,21 @@ def test_noncurrent_version_transitions(pycloud, s3):
     ids = [s3.put_object(Bucket=bucket, Key="k", Body=f"v{i}".encode())["VersionId"] for i in range(3)]
     modified = {v["VersionId"]: v["LastModified"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
     # ids[0] is the older of the two noncurrent versions (the newest one is kept); noncurrent since ids[1].
-    _advance_to(pycloud, _due(modified[ids[1]], 1) - MARGIN)
+    advance_to(pycloud, lifecycle_due(modified[ids[1]], 1) - MARGIN)
     assert _class(s3, bucket, "k", VersionId=ids[0]) == "STANDARD"
-    _advance_to(pycloud, _due(modified[ids[2]], 1) + MARGIN)
+    advance_to(pycloud, lifecycle_due(modified[ids[2]], 1) + MARGIN)
     classes = {v["VersionId"]: v["StorageClass"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
     assert classes == {ids[0]: "GLACIER", ids[1]: "STANDARD", ids[2]: "STANDARD"}
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v2"
     err = error_of(s3.get_object, Bucket=bucket, Key="k", VersionId=ids[0])
     assert code_status(err) == ("InvalidObjectState", 403)
     assert code_status(error_of(_restore, s3, bucket, "k")) == ("InvalidObjectState", 403)  # current is STANDARD
-    start = _server_now(pycloud)
+    start = server_now(pycloud)
     assert _restore(s3, bucket, "k", tier="Expedited", VersionId=ids[0]) == 202
     listing = s3.list_object_versions(Bucket=bucket, OptionalObjectAttributes=["RestoreStatus"])["Versions"]
     assert {v["VersionId"]: v.get("RestoreStatus") for v in listing} == {
         ids[0]: {"IsRestoreInProgress": True}, ids[1]: None, ids[2]: None}
-    _advance_to(pycloud, start + timedelta(minutes=6))
+    advance_to(pycloud, start + timedelta(minutes=6))
     assert s3.get_object(Bucket=bucket, Key="k", VersionId=ids[0])["Body"].read() == b"v0"
     s3.delete_object(Bucket=bucket, Key="k", VersionId=ids[0])
     assert ids[0] not in {v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
@@ -436,37 +405,19 @@ def test_periodic_pass_runs_without_clock_advances(client):
 @pytest.fixture
 def live():
     """The real app on a loop thread of this process, with a clock of its own; yields (s3, received, advance)."""
-    app = build_app(load_settings(None, {"ephemeral": True}, environ={}))
+    app = ephemeral_app()
     app.runtime.clock = Clock()  # advancing it must not move the process clock other tests share
-    loop = uvloop.new_event_loop()
-    server = HttpServer(app.dispatcher.handle)
-    ready = threading.Event()
-    port: list[int] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        port.append(loop.run_until_complete(server.start("127.0.0.1", 0)))
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
     received: list[S3Notification] = []
     app.runtime.events.subscribe(S3_NOTIFICATION_TOPIC, received.append)
-    endpoint = f"http://127.0.0.1:{port[0]}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                      aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    with serving(app) as endpoint:
+        s3 = app_client(endpoint, "s3", region="us-east-1")
 
-    def advance(seconds: float) -> None:
-        body = f'{{"seconds": {seconds}}}'.encode()
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/_pycloud/clock/advance", data=body,
-                                                      method="POST"), timeout=30).read()
+        def advance(seconds: float) -> None:
+            body = f'{{"seconds": {seconds}}}'.encode()
+            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/_pycloud/clock/advance", data=body,
+                                                          method="POST"), timeout=30).read()
 
-    yield s3, received, advance, app.runtime.clock
-    asyncio.run_coroutine_threadsafe(server.shutdown(1), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+        yield s3, received, advance, app.runtime.clock
 
 
 def test_restore_and_transition_events(live):

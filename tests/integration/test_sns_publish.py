@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
 import threading
 import time
@@ -13,19 +11,12 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
-import uvloop
-from botocore.config import Config
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from in_process import app_client, ephemeral_app, serving
 from s3_helpers import code_status, error_of
+from sns_helpers import verify_sns_signature
 
-from pycloud.config import load_settings
 from pycloud.events import LAMBDA_INVOKE_TOPIC, SQS_DELIVERY_TOPIC, LambdaInvocation, SqsDelivery
-from pycloud.gateway.app import build_app
-from pycloud.gateway.server import HttpServer
 
 ACCOUNT = "000000000000"
 
@@ -48,15 +39,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
 def verify_signature(document: dict) -> None:
     """Check a document's signature like a consumer: fetch SigningCertURL, rebuild the string to sign."""
     with urllib.request.urlopen(document["SigningCertURL"], timeout=10) as response:
-        pem = response.read()
-    if document["Type"] == "Notification":
-        names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
-    else:
-        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
-    text = "".join(f"{n}\n{document[n]}\n" for n in names if n in document)
-    digest = hashes.SHA1() if document["SignatureVersion"] == "1" else hashes.SHA256()
-    key = x509.load_pem_x509_certificate(pem).public_key()
-    key.verify(base64.b64decode(document["Signature"]), text.encode(), padding.PKCS1v15(), digest)
+        verify_sns_signature(response.read(), document)
 
 
 class Endpoint:
@@ -331,21 +314,7 @@ def test_publish_batch(sns):
 @pytest.fixture
 def live():
     """The real app on a loop thread of this process; yields (sns client, deliveries, ack codes, app)."""
-    app = build_app(load_settings(None, {"ephemeral": True}, environ={}))
-    loop = uvloop.new_event_loop()
-    server = HttpServer(app.dispatcher.handle)
-    ready = threading.Event()
-    port: list[int] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        port.append(loop.run_until_complete(server.start("127.0.0.1", 0)))
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
+    app = ephemeral_app()
     deliveries: list[SqsDelivery] = []
     refuse: dict[str, str] = {}  # queue ARN → the error code this stand-in for SQS answers
 
@@ -355,14 +324,8 @@ def live():
         event.ack(refuse.get(event.queue_arn))
 
     app.runtime.events.subscribe(SQS_DELIVERY_TOPIC, receive)
-    sns = boto3.client(
-        "sns", endpoint_url=f"http://127.0.0.1:{port[0]}", region_name="eu-west-1", aws_access_key_id="test",
-        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}),
-    )
-    yield sns, deliveries, refuse, app
-    asyncio.run_coroutine_threadsafe(server.shutdown(1), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    with serving(app) as endpoint:
+        yield app_client(endpoint, "sns"), deliveries, refuse, app
 
 
 QUEUE = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q1"

@@ -9,8 +9,12 @@ import json
 
 import pytest
 
+from pycloud.testing.plugin import private_server_fixture
 from tests.support.s3_helpers import error_of
 from tests.support.sqs_helpers import account_fixture, query_code, unique
+
+# Advancing the virtual clock by days would expire what other modules sign against a shared server.
+pycloud = private_server_fixture()
 
 OWNER = ("210000000021", "AKIASQSFIFOTESTS0001", "sqs-fifo-tests-secret", "sqs-fifo")
 

@@ -14,8 +14,12 @@ import time
 import pytest
 
 from pycloud.services.sqs.messages import md5_of_attributes
+from pycloud.testing.plugin import private_server_fixture
 from tests.support.s3_helpers import error_of
 from tests.support.sqs_helpers import account_fixture, query_code, status, unique
+
+# Advancing the virtual clock by days would expire what other modules sign against a shared server.
+pycloud = private_server_fixture()
 
 OWNER = ("210000000011", "AKIASQSMESSAGETEST01", "sqs-message-tests-secret", "sqs-messages")
 
@@ -262,17 +266,23 @@ def test_delete_and_visibility_batches(sqs):
 # -- long polling ---------------------------------------------------------------------------------
 
 
-def test_long_poll_returns_as_soon_as_a_message_arrives(owner, sqs):
-    url = _queue(sqs)
-    sender = owner.client()
-    timer = threading.Timer(0.3, lambda: sender.send_message(QueueUrl=url, MessageBody="late"))
+def _long_poll_while(sqs, url: str, action) -> tuple[dict, float]:
+    """Long-poll ``url`` (up to 10 s) while ``action`` runs 0.3 s later on a timer thread; the answer and
+    the seconds the receive took."""
+    timer = threading.Timer(0.3, action)
     started = time.monotonic()
     timer.start()
     try:
         got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)
     finally:
         timer.join()
-    elapsed = time.monotonic() - started
+    return got, time.monotonic() - started
+
+
+def test_long_poll_returns_as_soon_as_a_message_arrives(owner, sqs):
+    url = _queue(sqs)
+    sender = owner.client()
+    got, elapsed = _long_poll_while(sqs, url, lambda: sender.send_message(QueueUrl=url, MessageBody="late"))
     assert [m["Body"] for m in got["Messages"]] == ["late"]
     assert 0.25 <= elapsed < 2
 
@@ -290,15 +300,9 @@ def test_long_poll_times_out_empty(sqs):
 def test_long_poll_wakes_when_the_clock_makes_a_message_visible(pycloud, sqs):
     url = _queue(sqs)
     sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=600)
-    timer = threading.Timer(0.3, lambda: pycloud.advance_clock(601))
-    started = time.monotonic()
-    timer.start()
-    try:
-        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)
-    finally:
-        timer.join()
+    got, elapsed = _long_poll_while(sqs, url, lambda: pycloud.advance_clock(601))
     assert [m["Body"] for m in got["Messages"]] == ["delayed"]
-    assert time.monotonic() - started < 2
+    assert elapsed < 2
 
 
 # -- purge ----------------------------------------------------------------------------------------
@@ -331,6 +335,18 @@ def _with_dlq(sqs, max_receives: int = 2) -> tuple[str, str, str, str]:
     return src, src_arn, dlq, dlq_arn
 
 
+def _dead_lettered(sqs, bodies: list[str]) -> tuple[str, str, str, str]:
+    """A source queue (maxReceiveCount 1) whose messages ``bodies`` were all moved to its dead-letter
+    queue by a second receive; (source URL, source ARN, dead-letter URL, dead-letter ARN)."""
+    src, src_arn, dlq, dlq_arn = _with_dlq(sqs, max_receives=1)
+    for body in bodies:
+        sqs.send_message(QueueUrl=src, MessageBody=body)
+    for _ in range(2):
+        _bodies(sqs, src, VisibilityTimeout=0)
+    assert _counts(sqs, dlq)[0] == len(bodies)
+    return src, src_arn, dlq, dlq_arn
+
+
 def test_redrive_to_the_dead_letter_queue(sqs):
     src, src_arn, dlq, _ = _with_dlq(sqs, max_receives=2)
     sqs.send_message(QueueUrl=src, MessageBody="poison")
@@ -343,12 +359,7 @@ def test_redrive_to_the_dead_letter_queue(sqs):
 
 
 def test_move_task_redrives_at_its_rate(pycloud, sqs):
-    src, src_arn, dlq, dlq_arn = _with_dlq(sqs, max_receives=1)
-    for i in range(4):
-        sqs.send_message(QueueUrl=src, MessageBody=f"r{i}")
-    for _ in range(3):
-        _bodies(sqs, src, VisibilityTimeout=0)
-    assert _counts(sqs, dlq)[0] == 4
+    src, src_arn, dlq, dlq_arn = _dead_lettered(sqs, [f"r{i}" for i in range(4)])
     err = error_of(sqs.start_message_move_task, SourceArn=src_arn)  # not a dead-letter queue
     assert query_code(err) == "InvalidParameterValue"
     handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=src_arn,
@@ -370,12 +381,7 @@ def test_move_task_redrives_at_its_rate(pycloud, sqs):
 
 
 def test_move_task_without_destination_returns_messages_to_their_source(sqs):
-    src, src_arn, dlq, dlq_arn = _with_dlq(sqs, max_receives=1)
-    for i in range(3):
-        sqs.send_message(QueueUrl=src, MessageBody=f"back{i}")
-    for _ in range(2):
-        _bodies(sqs, src, VisibilityTimeout=0)
-    assert _counts(sqs, dlq)[0] == 3
+    src, src_arn, dlq, dlq_arn = _dead_lettered(sqs, [f"back{i}" for i in range(3)])
     sqs.start_message_move_task(SourceArn=dlq_arn)  # no rate: everything on its first step
     (task,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
     assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 3)
@@ -386,11 +392,7 @@ def test_move_task_without_destination_returns_messages_to_their_source(sqs):
 
 
 def test_cancel_move_task(pycloud, sqs):
-    src, src_arn, dlq, dlq_arn = _with_dlq(sqs, max_receives=1)
-    for i in range(5):
-        sqs.send_message(QueueUrl=src, MessageBody=f"c{i}")
-    for _ in range(2):
-        _bodies(sqs, src, VisibilityTimeout=0)
+    src, src_arn, dlq, dlq_arn = _dead_lettered(sqs, [f"c{i}" for i in range(5)])
     other = _queue(sqs)
     other_arn = sqs.get_queue_attributes(QueueUrl=other, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=other_arn,

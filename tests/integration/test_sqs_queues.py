@@ -10,8 +10,12 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from pycloud.testing.plugin import private_server_fixture
 from tests.support.s3_helpers import error_of
 from tests.support.sqs_helpers import account_fixture, query_code, status, unique
+
+# Advancing the virtual clock by days would expire what other modules sign against a shared server.
+pycloud = private_server_fixture()
 
 OWNER = ("210000000001", "AKIASQSQUEUETESTS001", "sqs-queue-tests-secret", "sqs-queues")
 OTHER = ("210000000002", "AKIASQSQUEUETESTS002", "sqs-queue-tests-other", "sqs-queues-other")

@@ -9,14 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from native_helpers import run_in_threads, run_until_killed
 
 from pycloud import _core
 
@@ -449,23 +447,14 @@ def test_group_commit_threads_survive_reopen(tmp_path, sync):
     s.create_bucket("b")
     syncs_before = s.stats()["log_syncs"]
     acked: list[list[str]] = [[] for _ in range(4)]
-    errors: list[BaseException] = []
 
     def worker(t: int) -> None:
-        try:
-            for i in range(150):
-                key = f"t{t}/{i}"
-                s.put("b", key, key.encode() * 20)
-                acked[t].append(key)
-        except BaseException as e:  # noqa: BLE001 - reported by the main thread
-            errors.append(e)
+        for i in range(150):
+            key = f"t{t}/{i}"
+            s.put("b", key, key.encode() * 20)
+            acked[t].append(key)
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_in_threads(worker, 4)
     syncs = s.stats()["log_syncs"] - syncs_before
     if sync == "always":
         assert 0 < syncs < 600
@@ -504,19 +493,7 @@ def test_crash_recovery_sigkill(tmp_path):
     acked: dict[str, int] = {}
     in_flight: set[str] = set()  # committed, but killed before the child printed the ack
     for round_no, sync in enumerate(["batch", "never", "always", "batch", "never"]):
-        proc = subprocess.Popen(
-            [sys.executable, "-P", "-c", CHILD, str(path), str(round_no), sync],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + random.uniform(0.1, 0.5)
-        lines = []
-        while time.monotonic() < deadline:
-            lines.append(proc.stdout.readline())
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        lines += proc.stdout.read().splitlines()  # acknowledged just before the kill
+        lines = run_until_killed(CHILD, str(path), str(round_no), sync, max_seconds=0.5)
         for line in lines:
             parts = line.split()
             if len(parts) == 2:
@@ -568,28 +545,19 @@ def test_torn_tail_is_truncated(tmp_path):
 
 
 def test_concurrent_threads(store):
-    errors: list[BaseException] = []
     big = random.randbytes(THRESHOLD * 3)
 
     def worker(t: int) -> None:
-        try:
-            for i in range(60):
-                body = big if i % 10 == 0 else f"{t}-{i}".encode() * 50
-                store.put("b", f"t{t}/k{i}", body)
-                assert store.get("b", f"t{t}/k{i}") == body
-                if i % 5 == 0:
-                    listed = store.list("b", prefix=f"t{t}/", max_keys=1000).objects
-                    assert len(listed) == i + 1
-                    store.list("b", delimiter="/")
-        except BaseException as e:  # noqa: BLE001 - reported by the main thread
-            errors.append(e)
+        for i in range(60):
+            body = big if i % 10 == 0 else f"{t}-{i}".encode() * 50
+            store.put("b", f"t{t}/k{i}", body)
+            assert store.get("b", f"t{t}/k{i}") == body
+            if i % 5 == 0:
+                listed = store.list("b", prefix=f"t{t}/", max_keys=1000).objects
+                assert len(listed) == i + 1
+                store.list("b", delimiter="/")
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_in_threads(worker, 6)
     assert store.list("b", delimiter="/").common_prefixes == [f"t{t}/" for t in range(6)]
     assert store.stats()["keys"] == 360
 

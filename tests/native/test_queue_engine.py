@@ -7,18 +7,13 @@ Build first: ``python3 setup.py build_ext --inplace``.
 
 from __future__ import annotations
 
-import os
-import random
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from native_helpers import run_until_killed
 
 from pycloud import _core
 from pycloud._core import QueueEngine, QueueError
@@ -623,19 +618,7 @@ def test_crash_recovery_sigkill(tmp_path):
     acked: set[str] = set()  # sends acknowledged (or found after a kill)
     deleted: set[str] = set()  # deletes acknowledged (or found done after a kill)
     for round_no, sync in enumerate(["batch", "never", "always", "batch", "never", "batch"]):
-        proc = subprocess.Popen(
-            [sys.executable, "-P", "-c", CHILD, str(path), str(round_no), sync],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + random.uniform(0.1, 0.6)
-        lines = []
-        while time.monotonic() < deadline:
-            lines.append(proc.stdout.readline())
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        lines += proc.stdout.read().splitlines()  # acknowledged just before the kill
+        lines = run_until_killed(CHILD, str(path), str(round_no), sync, max_seconds=0.6)
         pending_delete = None  # received and being deleted when the child died
         round_sends = 0
         for line in lines:

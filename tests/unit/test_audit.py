@@ -2,51 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
-import boto3
 import pytest
-import uvloop
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from in_process import app_client, ephemeral_app, serving
 
-from pycloud.config import load_settings
 from pycloud.events import AUDIT_TOPIC, AuditRecord
-from pycloud.gateway.app import build_app
-from pycloud.gateway.server import HttpServer
 
 
 @pytest.fixture
 def live_app():
     """The real app (dispatcher, providers, state) served in a background loop of this process,
     so the test can subscribe to its event bus."""
-    app = build_app(load_settings(None, {"ephemeral": True}, environ={}))
-    loop = uvloop.new_event_loop()
-    server = HttpServer(app.dispatcher.handle)
-    ready = threading.Event()
-    port: list[int] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        port.append(loop.run_until_complete(server.start("127.0.0.1", 0)))
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
-    yield app, f"http://127.0.0.1:{port[0]}"
-    asyncio.run_coroutine_threadsafe(server.shutdown(1), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
-
-
-def _client(endpoint: str, service: str, secret: str = "test"):
-    return boto3.client(
-        service, endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id="test",
-        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}),
-    )
+    app = ephemeral_app()
+    with serving(app) as endpoint:
+        yield app, endpoint
 
 
 def test_every_call_is_audited(live_app):
@@ -54,11 +23,11 @@ def test_every_call_is_audited(live_app):
     records: list[AuditRecord] = []
     app.runtime.events.subscribe(AUDIT_TOPIC, records.append)
 
-    _client(endpoint, "sts").get_caller_identity()
+    app_client(endpoint, "sts").get_caller_identity()
     with pytest.raises(ClientError):
-        _client(endpoint, "dynamodb", secret="wrong").list_tables()
+        app_client(endpoint, "dynamodb", secret="wrong").list_tables()
     with pytest.raises(ClientError):
-        _client(endpoint, "sts").get_session_token()
+        app_client(endpoint, "sts").get_session_token()
 
     assert [(r.service, r.operation, r.status, r.error_code) for r in records] == [
         ("sts", "GetCallerIdentity", 200, None),
@@ -82,4 +51,4 @@ def test_a_failing_subscriber_does_not_fail_the_request(live_app):
         raise RuntimeError("subscriber bug")
 
     app.runtime.events.subscribe(AUDIT_TOPIC, broken)
-    assert _client(endpoint, "sts").get_caller_identity()["Account"] == "000000000000"
+    assert app_client(endpoint, "sts").get_caller_identity()["Account"] == "000000000000"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 
 import pytest
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from sns_helpers import verify_sns_signature
 
 from pycloud.services.sns import envelope
 
@@ -24,18 +21,6 @@ def signer() -> envelope.Signer:
     return envelope.Signer()
 
 
-def verify(pem: bytes, document: dict) -> None:
-    """What a consumer does: rebuild the string to sign and check it with the certificate's key."""
-    if document["Type"] == "Notification":
-        names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
-    else:
-        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
-    text = "".join(f"{n}\n{document[n]}\n" for n in names if n in document)
-    digest = hashes.SHA1() if document["SignatureVersion"] == "1" else hashes.SHA256()
-    key = x509.load_pem_x509_certificate(pem).public_key()
-    key.verify(base64.b64decode(document["Signature"]), text.encode(), padding.PKCS1v15(), digest)
-
-
 def _notification(signer: envelope.Signer, version: str, subject: str | None = "Hello", **extra) -> dict:
     return envelope.notification(
         signer, base_url=BASE, message_id="0d9b6f3c-aaaa-bbbb-cccc-ddddeeeeffff", topic_arn=TOPIC,
@@ -47,16 +32,16 @@ def _notification(signer: envelope.Signer, version: str, subject: str | None = "
 @pytest.mark.parametrize("version", ["1", "2"])
 def test_notification_signature_verifies(signer, version):
     note = _notification(signer, version)
-    verify(signer.certificate_pem, note)
+    verify_sns_signature(signer.certificate_pem, note)
     tampered = dict(note, Message="something else")
     with pytest.raises(InvalidSignature):
-        verify(signer.certificate_pem, tampered)
+        verify_sns_signature(signer.certificate_pem, tampered)
 
 
 def test_signature_versions_use_different_digests(signer):
     note = _notification(signer, "1")
     with pytest.raises(InvalidSignature):
-        verify(signer.certificate_pem, dict(note, SignatureVersion="2"))
+        verify_sns_signature(signer.certificate_pem, dict(note, SignatureVersion="2"))
 
 
 def test_notification_fields_and_order(signer):
@@ -87,13 +72,13 @@ def test_string_to_sign_skips_absent_subject(signer):
         f"Message\na message\nwith two lines\nMessageId\n{note['MessageId']}\nTimestamp\n{note['Timestamp']}\n"
         f"TopicArn\n{TOPIC}\nType\nNotification\n"
     )
-    verify(signer.certificate_pem, note)
+    verify_sns_signature(signer.certificate_pem, note)
 
 
 def test_fifo_notification_carries_sequence_number(signer):
     note = _notification(signer, "2", sequence_number="10000000000000000001")
     assert list(note)[:3] == ["Type", "MessageId", "SequenceNumber"]
-    verify(signer.certificate_pem, note)
+    verify_sns_signature(signer.certificate_pem, note)
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
@@ -106,7 +91,7 @@ def test_subscription_confirmation_signature_verifies(signer, version):
         f"{BASE}/?Action=ConfirmSubscription&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aorders&Token=abc123"
     )
     assert TOPIC in doc["Message"]
-    verify(signer.certificate_pem, doc)
+    verify_sns_signature(signer.certificate_pem, doc)
 
 
 def test_certificate_is_stable_and_named_after_its_content(signer):
@@ -118,4 +103,4 @@ def test_certificate_is_stable_and_named_after_its_content(signer):
     assert other.certificate_pem != pem
     note = _notification(other, "1")
     with pytest.raises(InvalidSignature):
-        verify(pem, note)
+        verify_sns_signature(pem, note)
