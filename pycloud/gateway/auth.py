@@ -766,8 +766,10 @@ class _Authenticator:
             key = sigv4.signing_key(cred.secret_key, date, region, service)
             block = sigv4.canonical_headers(req.headers, signed_list)
             # Replayed requests (load tests reuse one presigned URL) skip the canonicalisation and
-            # HMAC: a signature that matched for exactly these inputs matches again.
-            memo = (key, req.method, req.path, req.raw_query, block, signed, payload_hash, amz_date, scope, signature)
+            # HMAC: a signature that matched for exactly these inputs matches again. ``exclude``
+            # keeps presigned and header signatures apart (their expiry rules differ).
+            memo = (key, exclude, req.method, req.path, req.raw_query, block, signed, payload_hash, amz_date, scope,
+                    signature)
             if memo not in _VERIFIED:
                 self._check_signature(key, req, s3, scope, block, signed, signature, amz_date, payload_hash, exclude,
                                       access_key)

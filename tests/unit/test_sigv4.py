@@ -439,6 +439,21 @@ def test_replayed_presigned_url_is_rechecked_after_key_rotation(store):
     expect_error("SignatureDoesNotMatch", 403, auth, to_http(signed), store)
 
 
+def test_a_presigned_signature_does_not_verify_as_a_header_signature(store):
+    """The same signature presented in an Authorization header is a header signature over other
+    canonical input: it must not ride on the presigned URL's remembered verification."""
+    signed = sign(S3SigV4QueryAuth, "http://localhost:4566/bucket/replay-mode", expires=60)
+    req = to_http(signed)
+    assert auth(req, store).verified
+    credential = req.query["X-Amz-Credential"][0]
+    req.headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature={req.query['X-Amz-Signature'][0]}"
+    )
+    req.headers["x-amz-date"] = req.query["X-Amz-Date"][0]
+    req.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+    expect_error("SignatureDoesNotMatch", 403, auth, req, store, now=SIGNED_AT + timedelta(seconds=300))
+
+
 def test_presigned_expires_limits(store):
     req = to_http(sign(S3SigV4QueryAuth, "http://localhost:4566/bucket/key", expires=MAX_PRESIGN_EXPIRES))
     assert auth(req, store).verified
