@@ -368,7 +368,7 @@ class PayloadVerifier:
 
 _VERIFIED: set[tuple] = set()
 """Inputs (signing key, canonical parts, signature) of signatures already verified."""
-_VERIFIED_MAX = 8192
+_VERIFIED_MAX = 4096  # entries hold the request's strings (~1 KiB): a few MiB at most
 
 
 # --- authentication --------------------------------------------------------------------------
