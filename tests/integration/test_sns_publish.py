@@ -17,6 +17,10 @@ from s3_helpers import code_status, error_of
 from sns_helpers import verify_sns_signature
 
 from pycloud.events import LAMBDA_INVOKE_TOPIC, SQS_DELIVERY_TOPIC, LambdaInvocation, SqsDelivery
+from pycloud.testing.plugin import private_server_fixture
+
+# Delivery retries advance the virtual clock: a server of this module's own keeps others' signatures valid.
+pycloud = private_server_fixture()
 
 ACCOUNT = "000000000000"
 
