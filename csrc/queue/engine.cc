@@ -561,6 +561,46 @@ Status Engine::MoveMessages(const std::string& source, const std::string& destin
   });
 }
 
+Status Engine::MoveMessagesToSources(const std::string& dlq, int64_t max_count, int64_t now, uint64_t* moved) {
+  *moved = 0;
+  return Mutate([&](std::string* records) -> Status {
+    Touch(now);
+    Queue* src = nullptr;
+    Status s = LookupLocked(dlq, &src);
+    if (!s.ok()) return s;
+    src->Advance(now);
+    // Source queue name -> queue (nullptr: gone), each advanced to now once before it receives.
+    std::unordered_map<std::string, Queue*> targets;
+    // Messages that cannot go back stay detached until the scan ends: made visible at once they
+    // would be handed out again by the same scan.
+    std::vector<uint64_t> stay;
+    while (max_count < 0 || *moved < static_cast<uint64_t>(max_count)) {
+      Message* m = src->NextDeliverable();
+      if (m == nullptr) break;
+      Queue* dst = nullptr;
+      if (!m->dead_letter_source.empty()) {
+        auto [it, inserted] = targets.emplace(m->dead_letter_source, nullptr);
+        if (inserted) {
+          it->second = FindLocked(m->dead_letter_source);
+          if (it->second == src) it->second = nullptr;
+          if (it->second != nullptr) it->second->Advance(now);
+        }
+        dst = it->second;
+      }
+      if (dst == nullptr) {
+        stay.push_back(m->seq);
+        continue;
+      }
+      MoveLocked(src, m, dst, now, /*record_source=*/false, records);
+      ++*moved;
+    }
+    src->EndReceive();
+    // Visible before and visible again: nothing changed that the log has to know.
+    for (uint64_t seq : stay) src->MakeVisible(*src->Find(seq));
+    return Status::OK();
+  });
+}
+
 // ------------------------------------------------------------------------------ compaction
 
 uint64_t Engine::LiveEstimateLocked() const {

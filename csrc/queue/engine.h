@@ -93,6 +93,10 @@ class Engine {
   // Moves up to max_count (< 0: all) visible messages from source to destination (redrive tasks).
   Status MoveMessages(const std::string& source, const std::string& destination, int64_t max_count, int64_t now,
                       uint64_t* moved);
+  // Moves up to max_count (< 0: all) visible messages of a dead-letter queue back to the queue each
+  // was dead-lettered from (its dead_letter_source). Messages without a source, or whose source no
+  // longer exists, stay in dlq, are not counted, and do not stop the move.
+  Status MoveMessagesToSources(const std::string& dlq, int64_t max_count, int64_t now, uint64_t* moved);
 
   // Rewrites the log with only live state (force: even if garbage does not dominate).
   Status Compact(bool force);

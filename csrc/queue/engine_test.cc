@@ -1,6 +1,7 @@
 // Engine: SQS semantics end to end, persistence across reopen, compaction and log failures.
 #include "queue/engine.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,30 @@ std::vector<ReceivedMessage> Recv(Engine& e, const std::string& q, uint32_t max,
   Status s = e.Receive(q, r, now, &out);
   if (!s.ok()) std::fprintf(stderr, "receive: %s\n", s.ToString().c_str());
   return out;
+}
+
+// Sends each body to src (configured to dead-letter into dlq after one receive) and redrives it:
+// a receive, then the receive that would exceed maxReceiveCount once the visibility timeout ran out.
+void DeadLetter(Engine& e, const std::string& src, const std::string& dlq, const std::vector<std::string>& bodies,
+                int64_t now, bool fifo = false) {
+  QueueConfig c;
+  c.dead_letter_target = dlq;
+  c.max_receive_count = 1;
+  c.content_based_dedup = fifo;
+  CHECK(e.Configure(src, c).ok());
+  for (const auto& body : bodies) {
+    SendResult r;
+    CHECK(e.Send(src, fifo ? Req(body, "g") : Req(body), now, &r).ok());
+  }
+  while (!Recv(e, src, 10, now, 1).empty()) {
+  }
+  CHECK(Recv(e, src, 10, now + 1).empty());
+}
+
+uint64_t Visible(Engine& e, const std::string& q, int64_t now) {
+  QueueStats st;
+  CHECK(e.GetStats(q, now, &st).ok());
+  return st.visible;
 }
 
 }  // namespace
@@ -137,6 +162,104 @@ TEST(Engine, RedriveToDeadLetterQueue) {
   CHECK_EQ(dead[0].message_id, r.message_id);
   CHECK_EQ(dead[0].receive_count, uint32_t{1});
   CHECK(dead[0].dead_letter_source.has_value() && *dead[0].dead_letter_source == "src");
+}
+
+TEST(Engine, MoveMessagesBackToTheirSources) {
+  auto e = OpenEngine("");
+  for (const char* name : {"a", "b", "gone", "dlq"}) CHECK(e->CreateQueue(name, false).ok());
+  DeadLetter(*e, "a", "dlq", {"a1", "a2"}, 0);
+  DeadLetter(*e, "gone", "dlq", {"g1"}, 0);
+  DeadLetter(*e, "b", "dlq", {"b1", "b2", "b3"}, 0);
+  SendResult direct;
+  CHECK(e->Send("dlq", Req("no source"), 0, &direct).ok());
+  CHECK(e->DeleteQueue("gone").ok());
+  CHECK_EQ(Visible(*e, "dlq", 10), uint64_t{7});
+
+  uint64_t moved = 0;
+  CHECK(e->MoveMessagesToSources("dlq", 3, 10, &moved).ok());
+  CHECK_EQ(moved, uint64_t{3});  // the message of the deleted queue does not count
+  CHECK(e->MoveMessagesToSources("dlq", -1, 10, &moved).ok());
+  CHECK_EQ(moved, uint64_t{2});
+  CHECK(e->MoveMessagesToSources("dlq", -1, 10, &moved).ok());
+  CHECK_EQ(moved, uint64_t{0});
+
+  auto a = Recv(*e, "a", 10, 20);
+  auto b = Recv(*e, "b", 10, 20);
+  CHECK_EQ(a.size(), size_t{2});
+  CHECK_EQ(b.size(), size_t{3});
+  for (const auto& m : a) {
+    CHECK(m.body[0] == 'a');
+    CHECK(!m.dead_letter_source.has_value());
+    CHECK_EQ(m.receive_count, uint32_t{1});  // reset by the move, then this receive
+  }
+  for (const auto& m : b) CHECK(m.body[0] == 'b');
+  auto left = Recv(*e, "dlq", 10, 20);  // what could not go back is still there, and visible
+  CHECK_EQ(left.size(), size_t{2});
+  std::vector<std::string> bodies{left[0].body, left[1].body};
+  std::sort(bodies.begin(), bodies.end());
+  CHECK_EQ(bodies[0], std::string("g1"));
+  CHECK_EQ(bodies[1], std::string("no source"));
+}
+
+TEST(Engine, MoveMessagesBackSkipsInFlightAndNeedsTheQueue) {
+  auto e = OpenEngine("");
+  CHECK(e->CreateQueue("a", false).ok());
+  CHECK(e->CreateQueue("dlq", false).ok());
+  DeadLetter(*e, "a", "dlq", {"x", "y"}, 0);
+  CHECK_EQ(Recv(*e, "dlq", 1, 5, 1000).size(), size_t{1});  // in flight: not moved
+  uint64_t moved = 7;
+  CHECK(e->MoveMessagesToSources("dlq", 0, 5, &moved).ok());
+  CHECK_EQ(moved, uint64_t{0});
+  CHECK(e->MoveMessagesToSources("dlq", -1, 5, &moved).ok());
+  CHECK_EQ(moved, uint64_t{1});
+  CHECK_EQ(ErrorName(e->MoveMessagesToSources("nope", -1, 5, &moved)), std::string("NoSuchQueue"));
+}
+
+TEST(Engine, MoveFifoMessagesBackToTheirSources) {
+  auto e = OpenEngine("");
+  for (const char* name : {"a.fifo", "b.fifo", "gone.fifo", "dlq.fifo"}) CHECK(e->CreateQueue(name, true).ok());
+  DeadLetter(*e, "a.fifo", "dlq.fifo", {"a1", "a2"}, 0, true);
+  DeadLetter(*e, "gone.fifo", "dlq.fifo", {"g1"}, 0, true);
+  DeadLetter(*e, "b.fifo", "dlq.fifo", {"b1"}, 0, true);
+  CHECK(e->DeleteQueue("gone.fifo").ok());
+  uint64_t moved = 0;
+  CHECK(e->MoveMessagesToSources("dlq.fifo", -1, 10, &moved).ok());
+  CHECK_EQ(moved, uint64_t{3});
+  auto a = Recv(*e, "a.fifo", 10, 20);
+  CHECK_EQ(a.size(), size_t{2});
+  CHECK_EQ(a[0].body, std::string("a1"));  // order within the group kept
+  CHECK_EQ(a[1].body, std::string("a2"));
+  CHECK(a[0].sequence_number < a[1].sequence_number);
+  CHECK_EQ(Recv(*e, "b.fifo", 10, 20).size(), size_t{1});
+  auto left = Recv(*e, "dlq.fifo", 10, 20);
+  CHECK_EQ(left.size(), size_t{1});
+  CHECK_EQ(left[0].body, std::string("g1"));
+}
+
+TEST(Engine, MoveMessagesBackSurvivesReopen) {
+  ScratchDir dir;
+  {
+    auto e = OpenEngine(dir.path(), SyncMode::kAlways);
+    for (const char* name : {"a", "b", "gone", "dlq"}) CHECK(e->CreateQueue(name, false).ok());
+    DeadLetter(*e, "a", "dlq", {"a1"}, 0);
+    DeadLetter(*e, "b", "dlq", {"b1", "b2"}, 0);
+    DeadLetter(*e, "gone", "dlq", {"g1"}, 0);
+    CHECK(e->DeleteQueue("gone").ok());
+    uint64_t moved = 0;
+    CHECK(e->MoveMessagesToSources("dlq", -1, 10, &moved).ok());
+    CHECK_EQ(moved, uint64_t{3});
+  }
+  for (int round = 0; round < 2; ++round) {  // replayed, then from a compacted log
+    auto e = OpenEngine(dir.path(), SyncMode::kAlways);
+    CHECK_EQ(Visible(*e, "a", 20), uint64_t{1});
+    CHECK_EQ(Visible(*e, "b", 20), uint64_t{2});
+    CHECK_EQ(Visible(*e, "dlq", 20), uint64_t{1});
+    auto left = Recv(*e, "dlq", 10, 20, 0);
+    CHECK_EQ(left.size(), size_t{1});
+    CHECK_EQ(left[0].body, std::string("g1"));
+    CHECK(left[0].dead_letter_source.has_value() && *left[0].dead_letter_source == "gone");
+    CHECK(e->Compact(true).ok());
+  }
 }
 
 TEST(Engine, InFlightLimit) {

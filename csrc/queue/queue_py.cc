@@ -338,14 +338,19 @@ void RegisterQueue(py::module_& m) {
           "Earliest time a delayed or in-flight message becomes visible, or -1.")
       .def(
           "move_messages",
-          [](PyEngine& self, const std::string& source, const std::string& destination, int64_t max_count,
-             int64_t now_ms) {
+          [](PyEngine& self, const std::string& source, const std::optional<std::string>& destination,
+             int64_t max_count, int64_t now_ms) {
             uint64_t moved = 0;
-            Call(self, [&](Engine& e) { return e.MoveMessages(source, destination, max_count, now_ms, &moved); });
+            Call(self, [&](Engine& e) {
+              if (!destination) return e.MoveMessagesToSources(source, max_count, now_ms, &moved);
+              return e.MoveMessages(source, *destination, max_count, now_ms, &moved);
+            });
             return moved;
           },
           py::arg("source"), py::arg("destination"), py::arg("max_count"), py::arg("now_ms"),
-          "Moves up to max_count (negative: all) visible messages; returns how many moved.")
+          "Moves up to max_count (negative: all) visible messages to destination, or with destination None "
+          "back to each message's dead_letter_source (messages whose source is gone stay); returns how many "
+          "moved.")
       .def(
           "compact", [](PyEngine& self, bool force) { Call(self, [&](Engine& e) { return e.Compact(force); }); },
           py::arg("force") = true, "Rewrites the log with only live state.")

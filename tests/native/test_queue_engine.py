@@ -361,6 +361,93 @@ def test_move_messages(engine):
     assert code_of(engine.move_messages, "q", "nope", 1, T0) == "NoSuchQueue"
 
 
+def dead_letter(engine: QueueEngine, source: str, dlq: str, payloads: list[bytes], now: int) -> None:
+    """Sends ``payloads`` to ``source`` (redriving into ``dlq`` after one receive) and dead-letters them."""
+    fifo = source.endswith(".fifo")
+    configure(engine, source, dead_letter_target=dlq, max_receive_count=1, content_based_dedup=fifo)
+    for body in payloads:
+        engine.send(source, body, b"attrs:" + body, now, group_id="g" if fifo else None)
+    drain(engine, source, now, visibility_ms=1)
+    assert engine.receive(source, 10, now + 1) == []  # the receive that would exceed the count moved them
+    assert engine.stats(source, now + 1).visible == 0
+
+
+def test_move_messages_back_to_several_sources(engine):
+    for name in ("a", "b", "gone", "dlq"):
+        engine.create_queue(name, False)
+    dead_letter(engine, "a", "dlq", [b"a0", b"a1"], T0)
+    dead_letter(engine, "gone", "dlq", [b"g0"], T0)
+    dead_letter(engine, "b", "dlq", [b"b0", b"b1", b"b2"], T0)
+    engine.send("dlq", b"sent directly", b"", T0)  # no source at all
+    engine.delete_queue("gone")
+    now = T0 + 10
+    assert engine.stats("dlq", now).visible == 7
+    # Messages that cannot go back are skipped, not counted, and do not stop the move.
+    assert engine.move_messages("dlq", None, 3, now) == 3
+    assert engine.move_messages("dlq", None, -1, now) == 2
+    assert engine.move_messages("dlq", None, -1, now) == 0
+    back_a, back_b = engine.receive("a", 10, now), engine.receive("b", 10, now)
+    assert sorted(bodies(back_a)) == [b"a0", b"a1"]
+    assert sorted(bodies(back_b)) == [b"b0", b"b1", b"b2"]
+    for m in back_a + back_b:
+        assert m.dead_letter_source is None and m.receive_count == 1 and m.attributes == b"attrs:" + m.body
+    left = engine.receive("dlq", 10, now)
+    assert sorted(bodies(left)) == [b"g0", b"sent directly"]
+    assert {m.body: m.dead_letter_source for m in left} == {b"g0": "gone", b"sent directly": None}
+    assert code_of(engine.move_messages, "nope", None, -1, now) == "NoSuchQueue"
+
+
+def test_move_messages_back_leaves_in_flight_and_counts_zero(engine):
+    engine.create_queue("dlq", False)
+    dead_letter(engine, "q", "dlq", [b"x", b"y"], T0)
+    [held] = engine.receive("dlq", 1, T0 + 5, visibility_timeout_ms=1000)
+    assert engine.move_messages("dlq", None, 0, T0 + 5) == 0
+    assert engine.move_messages("dlq", None, -1, T0 + 5) == 1
+    assert engine.stats("dlq", T0 + 5).in_flight == 1
+    assert bodies(engine.receive("q", 10, T0 + 5)) == [b"y" if held.body == b"x" else b"x"]
+
+
+def test_move_fifo_messages_back_in_order(engine):
+    for name in ("a.fifo", "gone.fifo", "dlq.fifo"):
+        engine.create_queue(name, True)
+    configure(engine, "dlq.fifo")
+    dead_letter(engine, "f.fifo", "dlq.fifo", [b"f0", b"f1"], T0)
+    dead_letter(engine, "gone.fifo", "dlq.fifo", [b"g0"], T0)
+    dead_letter(engine, "a.fifo", "dlq.fifo", [b"a0", b"a1", b"a2"], T0)
+    engine.delete_queue("gone.fifo")
+    assert engine.move_messages("dlq.fifo", None, -1, T0 + 10) == 5
+    assert bodies(engine.receive("f.fifo", 10, T0 + 10)) == [b"f0", b"f1"]
+    back = engine.receive("a.fifo", 10, T0 + 10)
+    assert bodies(back) == [b"a0", b"a1", b"a2"]
+    assert [m.sequence_number for m in back] == sorted(m.sequence_number for m in back)
+    assert bodies(engine.receive("dlq.fifo", 10, T0 + 10)) == [b"g0"]
+
+
+def test_move_messages_back_survives_reopen(tmp_path):
+    path = str(tmp_path / "q")
+    e = QueueEngine(path, sync="always")
+    for name in ("a", "b", "gone", "dlq"):
+        e.create_queue(name, False)
+    dead_letter(e, "a", "dlq", [b"a0"], T0)
+    dead_letter(e, "gone", "dlq", [b"g0"], T0)
+    dead_letter(e, "b", "dlq", [b"b0", b"b1"], T0)
+    e.delete_queue("gone")
+    assert e.move_messages("dlq", None, -1, T0 + 10) == 3
+    configure(e, "b")  # no redrive any more: the receives below leave its messages in place
+    e.close()
+    for compacted in (False, True):
+        e = QueueEngine(path, sync="always")
+        now = T0 + 20
+        assert [e.stats(q, now).visible for q in ("a", "b", "dlq")] == [1, 2, 1]
+        [left] = e.receive("dlq", 10, now, visibility_timeout_ms=0)
+        assert left.body == b"g0" and left.dead_letter_source == "gone"
+        back = e.receive("b", 10, now, visibility_timeout_ms=0)
+        assert sorted(bodies(back)) == [b"b0", b"b1"] and all(m.dead_letter_source is None for m in back)
+        if not compacted:
+            e.compact(force=True)
+        e.close()
+
+
 # ------------------------------------------------------------------------------ FIFO
 
 

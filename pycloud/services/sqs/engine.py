@@ -65,17 +65,6 @@ class QueueStore:
             dedup_scope_group=values.get("DeduplicationScope") == "messageGroup",
         )
 
-    def redrives_to_sources(self, queue: Queue) -> bool:
-        """Whether the engine can move a DLQ's messages back to each one's own source queue
-        (``move_messages`` with no destination); probed with a move of nothing."""
-        try:
-            self.engine.move_messages(queue.engine_name, None, 0, 0)
-        except TypeError:
-            return False
-        except QueueError:
-            return True
-        return True
-
     def drop(self, queue: Queue) -> None:
         """Remove a queue and its messages (already gone is fine)."""
         try:

@@ -5,6 +5,10 @@ A task moves the messages that were visible in its source queue when it started,
 them), or all at once on its first step when no rate was given. Tasks advance lazily: whenever the
 provider looks at them or at a queue, and after every clock advance. The last ten tasks of each
 source queue are kept in memory (a restart forgets them, as it forgets a task's progress).
+
+Without a DestinationArn each message goes back to the queue it was dead-lettered from; messages
+whose source queue is gone stay in the dead-letter queue and are not counted as moved, so such a
+task completes with ApproximateNumberOfMessagesMoved below ApproximateNumberOfMessagesToMove.
 """
 
 from __future__ import annotations
@@ -137,7 +141,9 @@ def step(task: MoveTask, now: int, mover: Mover) -> None:
             task.status, task.failure = FAILED, "AWS.SimpleQueueService.NonExistentQueue"
             return
         task.moved += moved
-        if moved < wanted:  # the source ran dry early (messages deleted or received meanwhile)
+        # Fewer than asked: nothing movable is left (messages deleted or received meanwhile, or
+        # left behind because the queue they go back to is gone).
+        if moved < wanted:
             task.status = COMPLETED
     if task.moved >= task.to_move:
         task.status = COMPLETED

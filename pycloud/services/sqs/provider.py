@@ -401,20 +401,18 @@ class SqsProvider(MessageOperations, Provider):
             source = self._by_arn(task.source_arn)
             if source is None:
                 raise LookupError(task.source_arn)
-            if task.destination_arn:
-                target = self._by_arn(task.destination_arn)
-                if target is None:
-                    raise LookupError(task.destination_arn)
-            else:  # back where they came from: the DLQ's one source queue, or the engine sorts them out
-                sources = self._sources_of(source)
-                target = sources[0] if len(sources) == 1 else None
-            moved = self.store.engine.move_messages(
-                source.engine_name, target.engine_name if target is not None else None, count, now
-            )
-            if target is not None:
-                self.waiters.notify(target.engine_name)
-            else:
-                self.waiters.notify_all()
+            if not task.destination_arn:
+                # Back to the queue each message was dead-lettered from: the engine recorded it.
+                # Messages whose source queue is gone stay in the dead-letter queue, uncounted.
+                moved = self.store.engine.move_messages(source.engine_name, None, count, now)
+                if moved:
+                    self.waiters.notify_all()
+                return moved
+            target = self._by_arn(task.destination_arn)
+            if target is None:
+                raise LookupError(task.destination_arn)
+            moved = self.store.engine.move_messages(source.engine_name, target.engine_name, count, now)
+            self.waiters.notify(target.engine_name)
             return moved
 
         self.moves.advance(now, mover)
@@ -427,11 +425,6 @@ class SqsProvider(MessageOperations, Provider):
         destination_arn = params.get("DestinationArn") or None
         if destination_arn is not None:
             self._task_queue(ctx, destination_arn, "DestinationArn", "SendMessage")
-        elif len(self._sources_of(source)) != 1 and not self.store.redrives_to_sources(source):
-            raise errors.sqs_error(
-                "UnsupportedOperation",
-                "This dead-letter queue has several source queues: specify a DestinationArn.",
-            )
         rate = params.get("MaxNumberOfMessagesPerSecond")
         if rate is not None and not 1 <= rate <= move_tasks.MAX_RATE:
             raise errors.invalid_value("MaxNumberOfMessagesPerSecond", rate,
