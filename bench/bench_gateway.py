@@ -84,6 +84,21 @@ class Process:
             self.proc.kill()
 
 
+def comparison_row(metric: str, value: float, theirs: float | None, lower_is_better: bool, ceiling: str,
+                   width: int = 22) -> str:
+    """One line of a pycloud-vs-moto table: both figures, pycloud's advantage, and a ceiling note."""
+    ratio = (theirs / value if lower_is_better else value / theirs) if theirs else None
+    moto_text = f"{theirs:>12,.1f}" if theirs else f"{'-':>12}"
+    ratio_text = f"{ratio:>9.1f}x" if ratio else f"{'':>10}"
+    return f"{metric:<{width}}{value:>12,.1f}{moto_text}{ratio_text}   {ceiling}"
+
+
+def write_results(name: str, report: dict) -> None:
+    """Write ``bench/results/<name>.json``."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
 def start_pycloud(port: int) -> Process:
     return Process("pycloud", [sys.executable, "-P", "-m", "pycloud", "serve", "--port", str(port), "--ephemeral"], port)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import shutil
 import socket
@@ -34,7 +33,7 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_gateway import Process, free_port, start_moto, start_pycloud, wrk  # noqa: E402
+from bench_gateway import Process, comparison_row, free_port, start_moto, start_pycloud, write_results, wrk  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -250,15 +249,11 @@ def main() -> int:
         "multipart_1g_mb_s": ("disk", report["disk_fdatasync_mb_s"]),
     }
     for metric, value in ours.items():
-        theirs = report.get("moto", {}).get(metric)
-        ratio = (theirs / value if metric.endswith("_s") and "list" in metric else value / theirs) if theirs else None
         ceiling = ceilings.get(metric)
         ceiling_text = f"{value / ceiling[1]:.2f}x {ceiling[0]} ({ceiling[1]:,.0f})" if ceiling else ""
-        moto_text = f"{theirs:>12,.1f}" if theirs else f"{'-':>12}"
-        ratio_text = f"{ratio:>9.1f}x" if ratio else f"{'':>10}"
-        print(f"{metric:<22}{value:>12,.1f}{moto_text}{ratio_text}   {ceiling_text}")
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "s3.json").write_text(json.dumps(report, indent=2) + "\n")
+        lower_is_better = metric.startswith("list")  # seconds
+        print(comparison_row(metric, value, report.get("moto", {}).get(metric), lower_is_better, ceiling_text))
+    write_results("s3", report)
     return 0
 
 

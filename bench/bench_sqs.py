@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_gateway import Process, free_port, start_moto, start_pycloud  # noqa: E402
+from bench_gateway import Process, comparison_row, free_port, start_moto, start_pycloud, write_results  # noqa: E402
 from bench_s3 import nginx_4k  # noqa: E402
 
 REGION = "us-east-1"
@@ -203,15 +203,10 @@ def main() -> int:
     ours = report["pycloud"]
     print(f"\n{'workload':<28}{'pycloud':>12}{'moto':>12}{'vs moto':>10}   vs nginx ({nginx:,.0f} req/s)")
     for metric, value in ours.items():
-        theirs = report.get("moto", {}).get(metric)
         lower_is_better = metric.endswith("_ms")
-        ratio = (theirs / value if lower_is_better else value / theirs) if theirs else None
-        moto_text = f"{theirs:>12,.1f}" if theirs else f"{'-':>12}"
-        ratio_text = f"{ratio:>9.1f}x" if ratio else f"{'':>10}"
         ceiling = "" if lower_is_better else f"{value / nginx:.2f}x"
-        print(f"{metric:<28}{value:>12,.1f}{moto_text}{ratio_text}   {ceiling}")
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "sqs.json").write_text(json.dumps(report, indent=2) + "\n")
+        print(comparison_row(metric, value, report.get("moto", {}).get(metric), lower_is_better, ceiling, 28))
+    write_results("sqs", report)
     return 0
 
 
