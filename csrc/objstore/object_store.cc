@@ -604,29 +604,34 @@ struct ObjectReader::Rep {
   bool cached = false;
 };
 
+Status ObjectStore::Impl::FindVersionLocked(std::string_view bucket, std::string_view key,
+                                            std::string_view version_id, const VersionRef& ref, VersionEntry* v,
+                                            std::shared_ptr<Segment>* seg) {
+  Bucket* b = FindBucketLocked(bucket);
+  if (b == nullptr) return MakeError(StoreError::kNoSuchBucket, bucket);
+  const VersionEntry* found =
+      version_id.empty() ? b->index.Latest(key) : b->index.Find(key, ref.null_version ? nullptr : &ref.vid);
+  if (found == nullptr) {
+    return version_id.empty() ? MakeError(StoreError::kNoSuchKey, key) : MakeError(StoreError::kNoSuchVersion, version_id);
+  }
+  *v = *found;
+  *seg = segments_.at(v->segment);
+  return Status::OK();
+}
+
 Status ObjectStore::Impl::OpenObject(std::string_view bucket, std::string_view key, std::string_view version_id,
                                      std::unique_ptr<ObjectReader>* out) {
-  bool null_version = false;
-  RawId vid{};
-  if (!version_id.empty()) {
-    Status s = ResolveVersion(version_id, &null_version, &vid);
-    if (!s.ok()) return s;
-  }
+  VersionRef ref;
+  Status found = version_id.empty() ? Status::OK() : ResolveVersion(version_id, &ref.null_version, &ref.vid);
+  if (!found.ok()) return found;
   auto rep = std::make_unique<ObjectReader::Rep>();
   VersionEntry v;
   std::shared_ptr<Segment> seg;
   Op op;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Bucket* b = FindBucketLocked(bucket);
-    if (b == nullptr) return MakeError(StoreError::kNoSuchBucket, bucket);
-    const VersionEntry* found =
-        version_id.empty() ? b->index.Latest(key) : b->index.Find(key, null_version ? nullptr : &vid);
-    if (found == nullptr) {
-      return version_id.empty() ? MakeError(StoreError::kNoSuchKey, key) : MakeError(StoreError::kNoSuchVersion, version_id);
-    }
-    v = *found;
-    seg = segments_.at(v.segment);
+    found = FindVersionLocked(bucket, key, version_id, ref, &v, &seg);
+    if (!found.ok()) return found;
     if (!v.is_inline() && !v.is_delete_marker()) {
       // Open the body files under the lock: a concurrent delete may unlink them right after.
       Status s = ReadOp(seg, v.offset, v.meta_len, &op);
@@ -671,25 +676,15 @@ Status ObjectStore::Impl::OpenObject(std::string_view bucket, std::string_view k
 
 Status ObjectStore::Impl::Head(std::string_view bucket, std::string_view key, std::string_view version_id,
                                ObjectInfo* info) {
-  bool null_version = false;
-  RawId vid{};
-  if (!version_id.empty()) {
-    Status s = ResolveVersion(version_id, &null_version, &vid);
-    if (!s.ok()) return s;
-  }
+  VersionRef ref;
+  Status found = version_id.empty() ? Status::OK() : ResolveVersion(version_id, &ref.null_version, &ref.vid);
+  if (!found.ok()) return found;
   VersionEntry v;
   std::shared_ptr<Segment> seg;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Bucket* b = FindBucketLocked(bucket);
-    if (b == nullptr) return MakeError(StoreError::kNoSuchBucket, bucket);
-    const VersionEntry* found =
-        version_id.empty() ? b->index.Latest(key) : b->index.Find(key, null_version ? nullptr : &vid);
-    if (found == nullptr) {
-      return version_id.empty() ? MakeError(StoreError::kNoSuchKey, key) : MakeError(StoreError::kNoSuchVersion, version_id);
-    }
-    v = *found;
-    seg = segments_.at(v.segment);
+    found = FindVersionLocked(bucket, key, version_id, ref, &v, &seg);
+    if (!found.ok()) return found;
   }
   Op op;
   Status s = ReadOp(seg, v.offset, v.meta_len, &op);

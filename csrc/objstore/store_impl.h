@@ -190,6 +190,15 @@ class ObjectStore::Impl : public std::enable_shared_from_this<ObjectStore::Impl>
   Bucket* FindBucketLocked(std::string_view name);
   void FillInfo(const std::string& key, const VersionEntry& v, const Op& op, ObjectInfo* info) const;
   Status ResolveVersion(std::string_view version_id, bool* null_version, RawId* vid) const;
+  // A parsed version id: the null version, or a raw id (unused when the latest version is wanted).
+  struct VersionRef {
+    bool null_version = false;
+    RawId vid{};
+  };
+  // The entry of `key`'s latest version (empty version_id) or of `ref`, and the segment holding its
+  // record; kNoSuchBucket / kNoSuchKey / kNoSuchVersion otherwise. Caller holds mu_.
+  Status FindVersionLocked(std::string_view bucket, std::string_view key, std::string_view version_id,
+                           const VersionRef& ref, VersionEntry* v, std::shared_ptr<Segment>* seg);
   void SyncerLoop();
 
   // Immutable after construction.

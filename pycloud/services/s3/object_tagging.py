@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from pycloud.services.s3 import errors
+from pycloud.services.s3.tagging import checked_tags
 from pycloud.state.table import RecordModel, RecordTable
 
 MAX_TAGS = 10
-MAX_KEY = 128
-MAX_VALUE = 256
 
 
 @dataclass
@@ -33,23 +32,7 @@ def validate(tags: list[dict[str, str]]) -> list[dict[str, str]]:
     """An object tag set checked like S3 (``InvalidTag``): count, lengths, duplicates, ``aws:``."""
     if len(tags) > MAX_TAGS:
         raise errors.invalid_tag("Object tags cannot be greater than 10")
-    seen: set[str] = set()
-    out = []
-    for tag in tags:
-        key, value = tag.get("Key"), tag.get("Value")
-        if key is None or value is None:
-            raise errors.malformed_xml()
-        if not key or len(key) > MAX_KEY:
-            raise errors.invalid_tag("The TagKey you have provided is invalid", key)
-        if len(value) > MAX_VALUE:
-            raise errors.invalid_tag("The TagValue you have provided is invalid", key)
-        if key.lower().startswith("aws:"):
-            raise errors.invalid_tag("Your TagKey cannot be prefixed with aws:", key)
-        if key in seen:
-            raise errors.invalid_tag("Cannot provide multiple Tags with the same key", key)
-        seen.add(key)
-        out.append({"Key": key, "Value": value})
-    return out
+    return checked_tags(tags, "Your TagKey cannot be prefixed with aws:")
 
 
 def parse_header(header: str | None) -> list[dict[str, str]]:

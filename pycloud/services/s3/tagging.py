@@ -18,6 +18,12 @@ def validate_tag_set(tagging: dict[str, Any] | None) -> list[dict[str, str]]:
     tags = tagging.get("TagSet") or []
     if len(tags) > MAX_TAGS:
         raise errors.invalid_tag(f"Bucket tag count cannot be greater than {MAX_TAGS}")
+    return checked_tags(tags, "System tags cannot be added/updated by requester")
+
+
+def checked_tags(tags: list[dict[str, Any]], aws_prefix_message: str) -> list[dict[str, str]]:
+    """Each tag checked (``InvalidTag``: key/value lengths, duplicates, ``aws:`` keys with the
+    caller's message) and copied as ``{"Key", "Value"}``; ``MalformedXML`` for a half tag."""
     seen: set[str] = set()
     result = []
     for tag in tags:
@@ -29,7 +35,7 @@ def validate_tag_set(tagging: dict[str, Any] | None) -> list[dict[str, str]]:
         if len(value) > MAX_VALUE:
             raise errors.invalid_tag("The TagValue you have provided is invalid", key)
         if key.lower().startswith("aws:"):
-            raise errors.invalid_tag("System tags cannot be added/updated by requester", key)
+            raise errors.invalid_tag(aws_prefix_message, key)
         if key in seen:
             raise errors.invalid_tag("Cannot provide multiple Tags with the same key", key)
         seen.add(key)
