@@ -15,7 +15,7 @@ from pycloud.protocol.json_rpc import error_parts
 from pycloud.protocol.message import HttpRequest, HttpResponse
 from pycloud.protocol.model import ServiceModel
 from pycloud.protocol.request_body import decoded_body
-from pycloud.protocol.rpc_tree import TreeDecoder, TreeEncoder
+from pycloud.protocol.rpc_tree import decoder, encoder
 
 CBOR_CONTENT_TYPE = "application/cbor"
 
@@ -40,14 +40,14 @@ class CborProtocol:
         if shape is None:
             return {}
         try:
-            return TreeDecoder(service, cbor=True).structure(shape, document)
+            return decoder(service, shape, cbor=True)(document)
         except RecursionError as exc:
             raise serialization_error("Request body nesting is too deep.") from exc
 
     def serialize(self, service: ServiceModel, operation: str, result: dict[str, Any], request_id: str) -> HttpResponse:
         """A CBOR map of the result (always a map: botocore's parser expects one)."""
         shape = service.output_shape(operation)
-        tree = TreeEncoder(service, cbor=True).structure(shape, result or {}) if shape is not None else {}
+        tree = encoder(service, shape, cbor=True)(result or {}) if shape is not None else {}
         return _cbor_response(200, tree, [("x-amzn-RequestId", request_id)])
 
     def serialize_error(

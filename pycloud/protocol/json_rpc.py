@@ -11,7 +11,7 @@ from pycloud.protocol.message import HttpRequest, HttpResponse
 from pycloud.protocol.model import ServiceModel
 from pycloud.protocol.request_body import decoded_body
 from pycloud.protocol.rpc_errors import describe_error, fault_text, is_query_compatible, json_type
-from pycloud.protocol.rpc_tree import TreeDecoder, TreeEncoder
+from pycloud.protocol.rpc_tree import decoder, encoder
 
 
 def content_type(service: ServiceModel) -> str:
@@ -59,14 +59,14 @@ class JsonProtocol:
         if shape is None:
             return {}
         try:
-            return TreeDecoder(service).structure(shape, document)
+            return decoder(service, shape)(document)
         except RecursionError as exc:
             raise serialization_error("Request body nesting is too deep.") from exc
 
     def serialize(self, service: ServiceModel, operation: str, result: dict[str, Any], request_id: str) -> HttpResponse:
         """The JSON body of a result dict (epoch-second timestamps, base64 blobs)."""
         shape = service.output_shape(operation)
-        tree = TreeEncoder(service).structure(shape, result or {}) if shape is not None else {}
+        tree = encoder(service, shape)(result or {}) if shape is not None else {}
         return _json_response(service, 200, tree, [("x-amzn-RequestId", request_id)])
 
     def serialize_error(

@@ -99,6 +99,8 @@ class ServiceModel:
         self.metadata: dict[str, Any] = raw["metadata"]
         self.operations: dict[str, dict[str, Any]] = raw["operations"]
         self.shapes: dict[str, dict[str, Any]] = raw["shapes"]
+        self.codecs: dict[Any, Any] = {}
+        """Per-shape compiled codecs, filled by the protocols on first use (see ``rpc_tree``)."""
 
     @property
     def protocol(self) -> str:

@@ -9,6 +9,7 @@ timestamps as tag 1 (epoch seconds). Decoding checks every value's type and rais
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -222,3 +223,144 @@ class TreeEncoder:
                 return timestamps.format_rfc822(value)
             return timestamps.format_epoch(value)
         return value
+
+
+# -- compiled codecs ------------------------------------------------------------------------------
+#
+# The generic walkers above look up a shape's kind and traits at every node of every request. The
+# functions below compile one closure per shape, once per model, that does only the work the shape
+# needs; any value they do not take on their fast path (a type mismatch, an out-of-range number, a
+# blob, a timestamp) is handed to the generic walker for that node, so every answer and every error
+# stays exactly the generic one.
+
+Codec = Callable[[Any], Any]
+
+
+def _codecs(service: ServiceModel, direction: str, cbor: bool) -> dict[int, Codec]:
+    return service.codecs.setdefault((direction, cbor), {})
+
+
+def _compiled(cache: dict[int, Codec], shape: dict[str, Any], build: Callable[[], Codec]) -> Codec:
+    """The codec of ``shape`` from ``cache``, built on first use. While a shape is being built its
+    entry is a trampoline, so a shape that refers to itself gets one and the rest get the codec."""
+    key = id(shape)
+    codec = cache.get(key)
+    if codec is None:
+        cache[key] = lambda value: cache[key](value)
+        codec = cache[key] = build()
+    return codec
+
+
+def decoder(service: ServiceModel, shape: dict[str, Any], cbor: bool = False) -> Codec:
+    """The compiled decoder of a structure ``shape`` (same results and errors as
+    :meth:`TreeDecoder.structure`)."""
+    return _compiled(_codecs(service, "decode", cbor), shape, lambda: _DecoderCompiler(service, cbor).node(None, shape))
+
+
+def encoder(service: ServiceModel, shape: dict[str, Any], cbor: bool = False) -> Codec:
+    """The compiled encoder of a structure ``shape`` (same trees as :meth:`TreeEncoder.structure`)."""
+    return _compiled(_codecs(service, "encode", cbor), shape, lambda: _EncoderCompiler(service, cbor).node(None, shape))
+
+
+class _DecoderCompiler:
+    def __init__(self, service: ServiceModel, cbor: bool) -> None:
+        self.service = service
+        self.cbor = cbor
+        self.generic = TreeDecoder(service, cbor)
+
+    def member(self, ref: dict[str, Any]) -> Codec:
+        shape = self.service.shapes[ref["shape"]]
+        return decoder(self.service, shape, self.cbor) if shape["type"] == "structure" else self.node(ref, shape)
+
+    def node(self, ref: dict[str, Any] | None, shape: dict[str, Any]) -> Codec:
+        kind = shape["type"]
+        slow = self.generic.value
+
+        if kind == "structure":
+            if shape.get("document"):
+                return lambda value: value
+            members = [(ref_.get("locationName", name), name, self.member(ref_))
+                       for name, ref_ in shape.get("members", {}).items()]
+
+            def structure(value: Any) -> Any:
+                if type(value) is not dict:
+                    return slow(ref, shape, value)
+                result = {}
+                for wire, name, decode in members:
+                    raw = value.get(wire)
+                    if raw is not None:
+                        result[name] = decode(raw)
+                return result
+
+            return structure
+        if kind == "list":
+            item = self.member(shape["member"])
+            sparse = bool(shape.get("sparse"))
+
+            def list_(value: Any) -> Any:
+                if type(value) is not list:
+                    return slow(ref, shape, value)
+                if sparse:
+                    return [None if x is None else item(x) for x in value]
+                return [item(x) for x in value if x is not None]
+
+            return list_
+        if kind == "map":
+            key = self.member(shape["key"])
+            val = self.member(shape["value"])
+            sparse = bool(shape.get("sparse"))
+
+            def map_(value: Any) -> Any:
+                if type(value) is not dict:
+                    return slow(ref, shape, value)
+                return {key(k): (None if v is None else val(v)) for k, v in value.items() if v is not None or sparse}
+
+            return map_
+        if kind in ("string", "character"):
+            return lambda value: value if type(value) is str else slow(ref, shape, value)
+        if kind in INTEGER_TYPES:
+            low, high = INTEGER_RANGES[kind]
+            return lambda value: value if type(value) is int and low <= value <= high else slow(ref, shape, value)
+        if kind == "boolean":
+            return lambda value: value if type(value) is bool else slow(ref, shape, value)
+        return lambda value: slow(ref, shape, value)
+
+
+class _EncoderCompiler:
+    def __init__(self, service: ServiceModel, cbor: bool) -> None:
+        self.service = service
+        self.cbor = cbor
+        self.generic = TreeEncoder(service, cbor)
+
+    def member(self, ref: dict[str, Any]) -> Codec:
+        shape = self.service.shapes[ref["shape"]]
+        return encoder(self.service, shape, self.cbor) if shape["type"] == "structure" else self.node(ref, shape)
+
+    def node(self, ref: dict[str, Any] | None, shape: dict[str, Any]) -> Codec:
+        kind = shape["type"]
+        if kind == "structure":
+            if shape.get("document"):
+                return lambda value: value
+            members = [(name, name if self.cbor else ref_.get("locationName", name), self.member(ref_))
+                       for name, ref_ in shape.get("members", {}).items()]
+
+            def structure(value: Any) -> Any:
+                result = {}
+                get = value.get
+                for name, key, encode in members:
+                    item = get(name)
+                    if item is not None:
+                        result[key] = encode(item)
+                return result
+
+            return structure
+        if kind == "list":
+            item = self.member(shape["member"])
+            return lambda value: [None if x is None else item(x) for x in value]
+        if kind == "map":
+            val = self.member(shape["value"])
+            return lambda value: {str(k): val(v) for k, v in value.items() if v is not None}
+        if kind in ("string", "character"):
+            return lambda value: value if type(value) is str else str(value)
+        slow = self.generic.value
+        return lambda value: slow(ref, shape, value)

@@ -117,7 +117,7 @@ class MessageOperations:
         body = messages.check_body(params.get("MessageBody"))
         attributes = messages.check_attributes(params.get("MessageAttributes"))
         system = messages.check_system_attributes(params.get("MessageSystemAttributes"))
-        values = queue.values()
+        values = queue.settings
         messages.check_size(body, attributes, int(values["MaximumMessageSize"]))
         delay = _integer(params, "DelaySeconds", 0, 900, "DelaySeconds must be >= 0 and <= 900.")
         if queue.fifo and delay:
@@ -225,7 +225,7 @@ class MessageOperations:
         visibility = _integer(params, "VisibilityTimeout", 0, 43_200, "Must be between 0 and 43200, if provided.")
         wait = _integer(params, "WaitTimeSeconds", 0, 20, "Must be >= 0 and <= 20, if provided.")
         if wait is None:
-            wait = int(queue.values()["ReceiveMessageWaitTimeSeconds"])
+            wait = int(queue.settings["ReceiveMessageWaitTimeSeconds"])
         system = messages.requested_system_attributes(params.get("AttributeNames"),
                                                       params.get("MessageSystemAttributeNames"))
         names = params.get("MessageAttributeNames")
@@ -266,17 +266,19 @@ class MessageOperations:
     @staticmethod
     def _render(queue: Queue, message: Any, system: frozenset[str], names: list[str] | None) -> dict[str, Any]:
         body = bytes(message.body)
-        extras = messages.decode_extras(bytes(message.attributes))
         out: dict[str, Any] = {
             "MessageId": message.message_id,
             "ReceiptHandle": message.receipt_handle,
             "MD5OfBody": messages.md5_of_body(body),
             "Body": body.decode("utf-8"),
         }
-        selected = messages.select_attributes(extras.attributes, names)
-        if selected:
-            out["MessageAttributes"] = selected
-            out["MD5OfMessageAttributes"] = messages.md5_of_attributes(selected)
+        # The stored extras (attributes, sender, trace header) are read only when asked for.
+        extras = messages.decode_extras(bytes(message.attributes)) if names or system else None
+        if names:
+            selected = messages.select_attributes(extras.attributes, names)
+            if selected:
+                out["MessageAttributes"] = selected
+                out["MD5OfMessageAttributes"] = messages.md5_of_attributes(selected)
         if system:
             values = {
                 "SenderId": extras.sender_id,

@@ -258,24 +258,49 @@ def _decode_value(item: list[Any]) -> dict[str, Any]:
     return {"DataType": data_type, "StringValue": text}
 
 
+_EXTRAS_MEMO: dict[bytes, Extras] = {}
+_EXTRAS_MEMO_MAX = 1024
+_EXTRAS_MEMO_BLOB = 256
+_SENDER_BLOBS: dict[str, bytes] = {}
+
+
 def encode_extras(attributes: Attributes, system: Attributes, sender_id: str) -> bytes:
     """The blob stored with a message: user attributes, AWSTraceHeader and sender id."""
+    trace = system.get("AWSTraceHeader")
+    if not attributes and trace is None:
+        blob = _SENDER_BLOBS.get(sender_id)
+        if blob is None:
+            if len(_SENDER_BLOBS) >= _EXTRAS_MEMO_MAX:
+                _SENDER_BLOBS.clear()
+            blob = _SENDER_BLOBS[sender_id] = json.dumps({"s": sender_id}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return blob
     record: dict[str, Any] = {"s": sender_id}
     if attributes:
         record["a"] = {name: _encode_value(value) for name, value in attributes.items()}
-    trace = system.get("AWSTraceHeader")
     if trace is not None:
         record["t"] = trace["StringValue"]
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def decode_extras(blob: bytes) -> Extras:
-    """Read back :func:`encode_extras`'s blob (an empty blob means nothing extra)."""
+    """Read back :func:`encode_extras`'s blob (an empty blob means nothing extra).
+
+    Small blobs repeat (one per sender and attribute set), so their decoding is remembered; callers
+    must not change what they get back.
+    """
     if not blob:
         return Extras()
+    known = _EXTRAS_MEMO.get(blob)
+    if known is not None:
+        return known
     record = json.loads(blob)
     attributes = {name: _decode_value(item) for name, item in (record.get("a") or {}).items()}
-    return Extras(attributes, record.get("t"), record.get("s", ""))
+    extras = Extras(attributes, record.get("t"), record.get("s", ""))
+    if len(blob) <= _EXTRAS_MEMO_BLOB:
+        if len(_EXTRAS_MEMO) >= _EXTRAS_MEMO_MAX:
+            _EXTRAS_MEMO.clear()
+        _EXTRAS_MEMO[blob] = extras
+    return extras
 
 
 # -- what ReceiveMessage returns ------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from pycloud.services.sqs import attributes as attrs
 from pycloud.services.sqs.urls import queue_arn
@@ -33,16 +34,22 @@ class Queue(RecordModel):
     attributes: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
-    @property
+    # Derived values are computed once per record: records are replaced, never changed in place.
+    @cached_property
     def arn(self) -> str:
         return queue_arn(self.region, self.account_id, self.name)
 
-    @property
+    @cached_property
     def engine_name(self) -> str:
         return engine_name(self.account_id, self.region, self.name)
 
     def values(self) -> dict[str, str]:
-        """Every settable attribute's current value (stored over defaults)."""
+        """Every settable attribute's current value (stored over defaults); a fresh dict."""
+        return dict(self.settings)
+
+    @cached_property
+    def settings(self) -> dict[str, str]:
+        """Every settable attribute's current value, shared: read it, never change it."""
         return attrs.effective(self.attributes, fifo=self.fifo)
 
     @property
@@ -55,3 +62,4 @@ class QueueTable(RecordTable[Queue]):
 
     def __init__(self, store: StateStore, service: str) -> None:
         super().__init__(store, service, "queue", Queue)
+

@@ -53,12 +53,28 @@ def region_of_host(host: str) -> str | None:
     return None
 
 
+_PARSED: dict[tuple[str, str], QueueRef] = {}
+_PARSED_MAX = 4096
+
+
 def parse_queue_url(url: str, default_region: str) -> QueueRef:
     """The queue a QueueUrl names.
 
     ``InvalidAddress`` when the text is not a queue URL at all; a well-formed URL naming no queue
-    is the caller's ``QueueDoesNotExist`` to raise.
+    is the caller's ``QueueDoesNotExist`` to raise. Every message operation names its queue by URL,
+    so well-formed answers are remembered.
     """
+    known = _PARSED.get((url, default_region))
+    if known is not None:
+        return known
+    ref = _parse_queue_url(url, default_region)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[(url, default_region)] = ref
+    return ref
+
+
+def _parse_queue_url(url: str, default_region: str) -> QueueRef:
     text = (url or "").strip()
     parts = urlsplit(text) if "://" in text else None
     if parts is None or not parts.netloc:
