@@ -15,14 +15,23 @@
 Enum values are enforced only by JSON-family services that are not ``awsQueryCompatible``: query,
 ec2 and query-compatible services accept unknown values at this layer (their providers answer
 with service-specific errors such as SQS's ``InvalidAttributeName``).
+
+Every request first runs a *fast check* compiled once per (model, shape, enum policy): a closure
+that only answers whether the value is clean, building no paths and no error objects. Only when
+it says no does the generic walk (``_Checker``) run, and that walk alone decides the error, so
+the fast check can never change what is reported, only how quickly clean input gets through.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import threading
+import weakref
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pycloud.protocol.errors import ServiceError, serialization_error
 from pycloud.protocol.model import ServiceModel
@@ -186,6 +195,314 @@ def _describe(path: str, value: Any, constraint: str, sensitive: bool) -> str:
     return f"Value{shown} at '{path}' failed to satisfy constraint: {constraint}"
 
 
+# --- fast checks -------------------------------------------------------------------------------
+
+Check = Callable[[Any], bool]
+"""A compiled fast check: True when the value has no problem at all."""
+
+_BLOB_TYPES = (bytes, bytearray, memoryview)
+_NUMBER_TYPES = (int, float)
+
+
+def _never(value: Any) -> bool:
+    """The check of a shape the compiler could not read: leave every verdict to the generic walk."""
+    return False
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_datetime(value: Any) -> bool:
+    return isinstance(value, datetime)
+
+
+# Checks that are nothing but an isinstance test, and the type they test.
+_TYPE_ONLY: dict[Check, type] = {_is_str: str, _is_bool: bool, _is_datetime: datetime}
+
+
+def _bounds(shape: dict[str, Any]) -> tuple[Any, Any] | None:
+    """(min, max) for comparisons, infinite where absent; None when the shape has neither.
+
+    The model's values are used as they are, so a bound that cannot be compared raises here as it
+    would in the generic walk (and the fast check then defers to it).
+    """
+    if "min" not in shape and "max" not in shape:
+        return None
+    return shape["min"] if "min" in shape else -math.inf, shape["max"] if "max" in shape else math.inf
+
+
+class _Compiler:
+    """Builds the fast checks of one model's shapes under one enum policy, each shape once.
+
+    A shape's check is built when first asked for; a shape reached again while its own check is
+    being built (a recursive shape) gets a forwarder that calls the finished check, so compiling
+    never recurses forever. ``None`` stands for a check that always passes (documents, types
+    with nothing to check), which callers skip.
+    """
+
+    def __init__(self, shapes: dict[str, dict[str, Any]], check_enums: bool) -> None:
+        self.shapes = shapes
+        self.check_enums = check_enums
+        self.built: dict[str, Check | None] = {}
+
+    def check(self, name: str) -> Check | None:
+        """The fast check of shape ``name`` (None: always passes)."""
+        if name in self.built:
+            return self.built[name]
+        cell: list[Check | None] = []
+
+        def forward(value: Any) -> bool:
+            target = cell[0]
+            return target is None or target(value)
+
+        self.built[name] = forward
+        try:
+            compiled = self._build(self.shapes[name])
+        except Exception:  # noqa: BLE001 - a malformed shape: the generic walk reports whatever it finds
+            compiled = _never
+        cell.append(compiled)
+        self.built[name] = compiled
+        return compiled
+
+    def _build(self, shape: dict[str, Any]) -> Check | None:
+        kind = shape["type"]
+        if kind == "structure":
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape)
+        if kind == "map":
+            return self._map(shape)
+        if kind in ("string", "character"):
+            return self._string(shape)
+        if kind in INTEGER_TYPES or kind in FLOAT_TYPES:
+            return self._number(shape)
+        if kind == "boolean":
+            return _is_bool
+        if kind == "blob":
+            return self._blob(shape)
+        if kind == "timestamp":
+            return _is_datetime
+        return None
+
+    def _structure(self, shape: dict[str, Any]) -> Check | None:
+        if shape.get("document"):
+            return None
+        members = shape.get("members", {})
+        required = tuple(name for name in shape.get("required", ()) if name in members)
+        # Members whose whole check is an isinstance test are tested inline: no call per member.
+        typed: dict[str, type] = {}
+        checks: dict[str, Check] = {}
+        for name, ref in members.items():
+            member = self.check(ref["shape"])
+            if member is None:
+                continue
+            plain = _TYPE_ONLY.get(member)
+            if plain is not None:
+                typed[name] = plain
+            else:
+                checks[name] = member
+        type_of, check_of = typed.get, checks.get
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            for name in required:
+                if value.get(name) is None:
+                    return False
+            for name, item in value.items():
+                if item is not None:
+                    plain = type_of(name)
+                    if plain is not None:
+                        if not isinstance(item, plain):
+                            return False
+                    else:
+                        member = check_of(name)
+                        if member is not None and not member(item):
+                            return False
+            return True
+
+        return check
+
+    def _list(self, shape: dict[str, Any]) -> Check:
+        bounds = _bounds(shape)
+        lo, hi = bounds or (None, None)
+        item_check = self.check(shape["member"]["shape"])
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, list):
+                return False
+            if bounds is not None:
+                length = len(value)
+                if length < lo or length > hi:
+                    return False
+            if item_check is not None:
+                for item in value:
+                    if item is not None and not item_check(item):
+                        return False
+            return True
+
+        return check
+
+    def _map(self, shape: dict[str, Any]) -> Check:
+        bounds = _bounds(shape)
+        lo, hi = bounds or (None, None)
+        key_check = self.check(shape["key"]["shape"]) or _always
+        value_check = self.check(shape["value"]["shape"]) or _always
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            if bounds is not None:
+                length = len(value)
+                if length < lo or length > hi:
+                    return False
+            for key, item in value.items():
+                if not key_check(key) or (item is not None and not value_check(item)):
+                    return False
+            return True
+
+        return check
+
+    def _string(self, shape: dict[str, Any]) -> Check:
+        bounds = _bounds(shape)
+        lo, hi = bounds or (None, None)
+        pattern = shape.get("pattern")
+        compiled = _compiled(pattern) if pattern else None
+        match = compiled.fullmatch if compiled is not None else None
+        enum = shape.get("enum")
+        allowed = frozenset(enum) if enum and self.check_enums else None
+        if bounds is None and match is None and allowed is None:
+            return _is_str
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, str):
+                return False
+            if bounds is not None:
+                length = len(value)
+                if length < lo or length > hi:
+                    return False
+            if match is not None and match(value) is None:
+                return False
+            return allowed is None or value in allowed
+
+        return check
+
+    def _number(self, shape: dict[str, Any]) -> Check:
+        bounds = _bounds(shape)
+        lo, hi = bounds or (None, None)
+
+        def check(value: Any) -> bool:
+            if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
+                return False
+            # Written as the generic walk compares, so NaN passes both bounds alike.
+            return bounds is None or not (value < lo or value > hi)
+
+        return check
+
+    def _blob(self, shape: dict[str, Any]) -> Check:
+        bounds = _bounds(shape)
+        lo, hi = bounds or (None, None)
+
+        def check(value: Any) -> bool:
+            if isinstance(value, str):
+                if bounds is None:
+                    if not value.isascii():
+                        value.encode("utf-8")  # raises where the generic walk would (lone surrogates)
+                    return True
+                value = value.encode("utf-8")
+            if bounds is None or not isinstance(value, _BLOB_TYPES):
+                return True  # streaming payloads arrive as streams; their size is checked elsewhere
+            length = len(value)
+            return not (length < lo or length > hi)
+
+        return check
+
+
+class _Plan(NamedTuple):
+    """What the generic walk of one operation's input in one protocol takes; ``shape`` None: nothing."""
+
+    shape: dict[str, Any] | None
+    protocol: str
+    check_enums: bool
+    ec2: bool
+
+
+class _ModelChecks:
+    """The compilers and per-operation plans of one service model.
+
+    It holds the model's shapes, never the model itself, so the model can still be collected
+    (which drops this record: see ``_checks_of``).
+    """
+
+    def __init__(self, shapes: dict[str, dict[str, Any]]) -> None:
+        self.compilers = {flag: _Compiler(shapes, flag) for flag in (False, True)}
+        self.plans: dict[tuple[str, str | None], _Plan] = {}
+        # (operation, protocol) -> the fast check of its input (``_always`` when nothing to check)
+        self.fast: dict[tuple[str, str | None], Check] = {}
+
+
+_checks_lock = threading.Lock()
+_model_checks: dict[int, _ModelChecks] = {}
+
+
+def _checks_of(service: ServiceModel) -> _ModelChecks:
+    checks = _model_checks.get(id(service))
+    if checks is None:
+        with _checks_lock:
+            checks = _model_checks.get(id(service))
+            if checks is None:
+                checks = _ModelChecks(service.shapes)
+                _model_checks[id(service)] = checks
+                # Forget the record when the model goes, before its id can be reused.
+                weakref.finalize(service, _model_checks.pop, id(service), None)
+    return checks
+
+
+def enforces_enums(service: ServiceModel, protocol: str) -> bool:
+    """Whether requests in ``protocol`` have their enum values checked at this layer."""
+    return protocol in _JSON_FAMILY and "awsQueryCompatible" not in service.metadata
+
+
+def compile_check(service: ServiceModel, shape_name: str, check_enums: bool) -> Check:
+    """The fast check of a shape: True exactly when the generic walk would find no problem.
+
+    Built once per model, shape and enum policy, then cached.
+    """
+    compiler = _checks_of(service).compilers[check_enums]
+    with _checks_lock:
+        check = compiler.check(shape_name)
+    return check or _always
+
+
+def _prepare(service: ServiceModel, checks: _ModelChecks, key: tuple[str, str | None]) -> Check:
+    """Plan one (operation, protocol) of the model and return its fast check."""
+    operation, protocol = key
+    resolved = protocol or service.protocol
+    if resolved == "rest-xml":
+        check: Check | None = None
+        plan = _Plan(None, resolved, False, False)
+    else:
+        shape = service.input_shape(operation)  # unknown operations raise KeyError, uncached
+        check_enums = enforces_enums(service, resolved)
+        check = None
+        if shape is not None:
+            with _checks_lock:
+                check = checks.compilers[check_enums].check(service.operations[operation]["input"]["shape"])
+        plan = _Plan(shape, resolved, check_enums, resolved == "ec2")
+    checks.plans[key] = plan
+    fast = checks.fast[key] = check or _always
+    return fast
+
+
 def validate_params(service: ServiceModel, operation: str, params: dict[str, Any], protocol: str | None = None) -> None:
     """Check ``params`` of ``operation`` against the model; raise the family's ServiceError.
 
@@ -193,16 +510,22 @@ def validate_params(service: ServiceModel, operation: str, params: dict[str, Any
     request arrived in (CloudWatch speaks three); it defaults to the service's own. Does nothing
     for rest-xml.
     """
-    protocol = protocol or service.protocol
-    if protocol == "rest-xml":
-        return
-    shape = service.input_shape(operation)
-    if shape is None:
-        return
-    ec2 = protocol == "ec2"
-    query_compatible = "awsQueryCompatible" in service.metadata
-    checker = _Checker(service, check_enums=protocol in _JSON_FAMILY and not query_compatible, ec2=ec2)
-    checker.structure(shape, params, "")
+    checks = _model_checks.get(id(service)) or _checks_of(service)
+    key = (operation, protocol)
+    check = checks.fast.get(key) or _prepare(service, checks, key)
+    try:
+        if check(params):
+            return
+    except Exception:  # noqa: BLE001, S110 - any surprise is the generic walk's to report (or raise)
+        pass
+    _report(service, checks.plans[key], params)
+
+
+def _report(service: ServiceModel, plan: _Plan, params: dict[str, Any]) -> None:
+    """Walk ``params`` generically and raise the error its problems make, if any."""
+    protocol, ec2 = plan.protocol, plan.ec2
+    checker = _Checker(service, check_enums=plan.check_enums, ec2=ec2)
+    checker.structure(plan.shape, params, "")
     if ec2:
         if checker.missing:
             raise ServiceError("MissingParameter", f"The request must contain the parameter {checker.missing[0]}", 400)
