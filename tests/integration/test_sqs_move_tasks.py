@@ -1,7 +1,9 @@
 """SQS message move tasks without a DestinationArn: a dead-letter queue fed by several source queues
-sends each message back to the queue it was dead-lettered from.
+sends each message back to the queue it was dead-lettered from; tasks whose source or destination
+queue is deleted while they run end FAILED.
 
-Rate-limited tasks progress as the server's virtual clock advances (by seconds only).
+Rate-limited tasks progress as the server's virtual clock advances. The module has a server of its
+own: waiting out DeleteQueue's 60-second cooldown moves the clock further than other modules expect.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ import json
 
 import pytest
 
-from tests.support.sqs_helpers import account_fixture, unique
+from pycloud.testing.plugin import private_server_fixture
+from tests.support.s3_helpers import error_of
+from tests.support.sqs_helpers import account_fixture, query_code, unique
 
 OWNER = ("210000000031", "AKIASQSMOVETASKS0001", "sqs-move-task-tests-secret", "sqs-move-tasks")
+QUEUE_GONE = "AWS.SimpleQueueService.NonExistentQueue"
 
+pycloud = private_server_fixture()
 owner = account_fixture(*OWNER)
 
 
@@ -127,3 +133,60 @@ def test_fifo_sources_get_their_messages_back_in_order(sqs):
     assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 4)
     assert [m["Body"] for m in _receive_all(sqs, first)] == ["a0", "a1", "a2"]
     assert [m["Body"] for m in _receive_all(sqs, second)] == ["b0"]
+
+
+def test_deleting_the_destination_fails_a_running_task(pycloud, sqs):
+    dlq = _queue(sqs)
+    dlq_arn = _arn(sqs, dlq)
+    _source(sqs, dlq_arn, [f"d{i}" for i in range(6)])
+    destination = _queue(sqs)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=_arn(sqs, destination),
+                                         MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    pycloud.advance_clock(2)
+    moved = _task(sqs, dlq_arn)["ApproximateNumberOfMessagesMoved"]
+    assert 2 <= moved < 6
+    sqs.delete_queue(QueueUrl=destination)
+
+    task = _task(sqs, dlq_arn)
+    assert (task["Status"], task["FailureReason"], task["ApproximateNumberOfMessagesMoved"]) == (
+        "FAILED", QUEUE_GONE, moved)
+    assert "TaskHandle" not in task
+    pycloud.advance_clock(10)  # a failed task moves nothing more
+    assert _task(sqs, dlq_arn)["ApproximateNumberOfMessagesMoved"] == moved
+    assert _visible(sqs, dlq) == 6 - moved
+    err = error_of(sqs.cancel_message_move_task, TaskHandle=handle)
+    assert query_code(err) == "AWS.SimpleQueueService.UnsupportedOperation"
+    # the source is free for a new task
+    sqs.start_message_move_task(SourceArn=dlq_arn)
+    assert _task(sqs, dlq_arn)["Status"] == "COMPLETED"
+
+
+def test_deleting_the_source_fails_a_running_task(pycloud, sqs):
+    dlq_name = unique("dlq")
+    dlq = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
+    dlq_arn = _arn(sqs, dlq)
+    _source(sqs, dlq_arn, [f"s{i}" for i in range(6)])
+    destination = _queue(sqs)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=_arn(sqs, destination),
+                                         MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    pycloud.advance_clock(2)
+    moved = _task(sqs, dlq_arn)["ApproximateNumberOfMessagesMoved"]
+    sqs.delete_queue(QueueUrl=dlq)
+    assert query_code(error_of(sqs.cancel_message_move_task, TaskHandle=handle)) == "ResourceNotFoundException"
+    pycloud.advance_clock(61)
+    assert _visible(sqs, destination) == moved  # nothing more arrived
+
+    # The task history belongs to the source queue's ARN: a queue of the same name lists it.
+    sqs.create_queue(QueueName=dlq_name)
+    task = _task(sqs, dlq_arn)
+    assert (task["Status"], task["FailureReason"], task["ApproximateNumberOfMessagesMoved"]) == (
+        "FAILED", QUEUE_GONE, moved)
+
+
+def test_source_and_destination_must_differ(sqs):
+    dlq = _queue(sqs)
+    dlq_arn = _arn(sqs, dlq)
+    _source(sqs, dlq_arn, ["x"])
+    err = error_of(sqs.start_message_move_task, SourceArn=dlq_arn, DestinationArn=dlq_arn)
+    assert query_code(err) == "InvalidParameterValue"
+    assert sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"] == []

@@ -18,7 +18,7 @@ from pycloud.protocol.errors import ServiceError
 from pycloud.services.sqs import errors, messages
 from pycloud.services.sqs.engine import engine_error, error_entry, now_ms
 from pycloud.services.sqs.longpoll import poll
-from pycloud.services.sqs.models import Queue
+from pycloud.services.sqs.models import CooldownTable, Queue
 from pycloud.services.sqs.urls import queue_arn
 from pycloud.services.sts.provider import caller_user_id
 
@@ -106,7 +106,7 @@ class MessageOperations:
     store: QueueStore
     waiters: Waiters
     runtime: Any
-    _purged: dict[str, float]
+    _purged: CooldownTable
     _queue: Callable[[RequestContext, str], Queue]
     _dead_letter_of: Callable[[Queue], Queue | None]
 
@@ -370,8 +370,7 @@ class MessageOperations:
         """Delete every message; once per 60 seconds per queue."""
         queue = self._queue(ctx, params["QueueUrl"])
         now = ctx.now.timestamp()
-        last = self._purged.get(queue.engine_name)
-        if last is not None and now - last < PURGE_COOLDOWN_SECONDS:
+        if self._purged.running(queue.account_id, queue.region, queue.name, now):
             raise errors.sqs_error(
                 "PurgeQueueInProgress",
                 f"Only one PurgeQueue operation on {queue.name} is allowed every {PURGE_COOLDOWN_SECONDS} seconds.",
@@ -380,7 +379,7 @@ class MessageOperations:
             self.store.engine.purge(queue.engine_name, now_ms(ctx.now))
         except QueueError as exc:
             raise engine_error(exc) from None
-        self._purged[queue.engine_name] = now
+        self._purged.begin(queue.account_id, queue.region, queue.name, now)  # kept across restarts
         return {}
 
 

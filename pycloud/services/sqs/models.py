@@ -1,4 +1,5 @@
-"""SQS control-plane records: queues, their attributes and tags (messages live in the queue engine)."""
+"""SQS control-plane records: queues, their attributes and tags, and the cooldowns of DeleteQueue and
+PurgeQueue (messages live in the queue engine; move tasks in ``move_tasks.py``)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,60 @@ class QueueTable(RecordTable[Queue]):
     def __init__(self, store: StateStore, service: str) -> None:
         super().__init__(store, service, "queue", Queue)
 
+
+@dataclass
+class Cooldown(RecordModel):
+    """When a cooldown on a queue name started (virtual epoch seconds). Stored under (account, region, key=queue name)."""
+
+    since: float
+
+
+class CooldownTable(RecordTable[Cooldown]):
+    """Per-queue-name cooldowns of a fixed length: ``deleted-queue`` (the name cannot be reused yet)
+    and ``purge`` (no second PurgeQueue yet).
+
+    Written only when a cooldown starts or is ended early (DeleteQueue, PurgeQueue, CreateQueue),
+    never on the message path. Run-out cooldowns are dropped when looked at, whenever another one
+    starts and when the server starts, so they do not pile up.
+    """
+
+    def __init__(self, store: StateStore, service: str, kind: str, seconds: float) -> None:
+        super().__init__(store, service, kind, Cooldown)
+        self.seconds = seconds
+
+    def running(self, account: str, region: str, name: str, now: float) -> bool:
+        """Whether a cooldown on ``name`` started less than ``seconds`` before ``now``."""
+        found = self.get(account, region, name)
+        if found is None:
+            return False
+        if now - found.since < self.seconds:
+            return True
+        self.delete(account, region, name)
+        return False
+
+    def begin(self, account: str, region: str, name: str, now: float) -> None:
+        """Start (or restart) the cooldown on ``name`` at ``now``."""
+        self.prune(now)
+        self.put(account, region, name, Cooldown(now))
+
+    def end(self, account: str, region: str, name: str) -> None:
+        """Drop the cooldown on ``name``, if there is one."""
+        if self.get(account, region, name) is not None:
+            self.delete(account, region, name)
+
+    def prune(self, now: float) -> None:
+        """Drop every cooldown that has run out by ``now``."""
+        for account, region, name, item in self:
+            if now - item.since >= self.seconds:
+                self.delete(account, region, name)
+
+    def settle(self, now: float) -> None:
+        """At start-up: drop run-out cooldowns, and count one stamped after ``now`` from ``now``.
+
+        The virtual clock starts again at real time (its offset is not kept), so a cooldown begun
+        on an advanced clock would otherwise last until real time caught up with it.
+        """
+        self.prune(now)
+        for account, region, name, item in self:
+            if item.since > now:
+                self.put(account, region, name, Cooldown(now))

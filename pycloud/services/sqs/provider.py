@@ -22,10 +22,10 @@ from pycloud.services.base import Provider, ServiceRuntime
 from pycloud.services.pagination import decode_token, next_token, paginate
 from pycloud.services.sqs import attributes as attrs
 from pycloud.services.sqs import authorization, delivery, errors, move_tasks
-from pycloud.services.sqs.engine import QueueStore, engine_error, now_ms
+from pycloud.services.sqs.engine import QueueStore, engine_error, error_entry, now_ms
 from pycloud.services.sqs.longpoll import Waiters
-from pycloud.services.sqs.message_ops import MessageOperations
-from pycloud.services.sqs.models import Queue, QueueTable
+from pycloud.services.sqs.message_ops import PURGE_COOLDOWN_SECONDS, MessageOperations
+from pycloud.services.sqs.models import CooldownTable, Queue, QueueTable
 from pycloud.services.sqs.urls import QueueRef, parse_queue_arn, parse_queue_url, queue_arn, queue_url, valid_queue_name
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,14 @@ class SqsProvider(MessageOperations, Provider):
             settings.data_path if settings is not None else None, settings.fsync if settings is not None else "batch"
         )
         self.waiters = Waiters()
-        self.moves = move_tasks.MoveTasks()
-        self._deleted: dict[tuple[str, str, str], float] = {}
-        """(account, region, name) → when the queue was deleted (virtual epoch seconds)."""
-        self._purged: dict[str, float] = {}
-        """engine name → when the queue was last purged (virtual epoch seconds)."""
+        now = runtime.clock.now()
+        self.moves = move_tasks.MoveTasks(runtime.state, self.service, now_ms(now))
+        self._deleted = CooldownTable(runtime.state, self.service, "deleted-queue", DELETE_COOLDOWN_SECONDS)
+        """Queue names deleted less than 60 seconds ago (QueueDeletedRecently)."""
+        self._purged = CooldownTable(runtime.state, self.service, "purge", PURGE_COOLDOWN_SECONDS)
+        """Queues purged less than 60 seconds ago (PurgeQueueInProgress)."""
+        self._deleted.settle(now.timestamp())
+        self._purged.settle(now.timestamp())
         self._reconcile()
         ref = weakref.ref(self)
         runtime.clock.on_advance(lambda _offset: (p := ref()) is not None and p._clock_advanced())
@@ -90,8 +93,13 @@ class SqsProvider(MessageOperations, Provider):
         self.waiters.notify_all()
 
     def _clock_advanced(self) -> None:
-        """Delays and visibility timeouts may have run out, move tasks may be due."""
-        self._advance_moves(now_ms(self.runtime.clock.now()))
+        """Delays, visibility timeouts and cooldowns may have run out, move tasks may be due."""
+        now = self.runtime.clock.now()
+        # Dropped now, not on a restart: the restarted clock would be back at real time and a
+        # cooldown that ran out on the advanced clock would start over.
+        self._deleted.prune(now.timestamp())
+        self._purged.prune(now.timestamp())
+        self._advance_moves(now_ms(now))
         self.waiters.notify_all()
 
     # -- lookups --------------------------------------------------------------------------------
@@ -106,7 +114,8 @@ class SqsProvider(MessageOperations, Provider):
             raise errors.queue_does_not_exist()
         authorization.authorize(queue, ctx)
         if self.moves.running:
-            self._advance_moves(now_ms(ctx.now))
+            # Lazily on every lookup, so on the message path: progress is not written here, only an end.
+            self._advance_moves(now_ms(ctx.now), persist=False)
         return queue
 
     def _by_arn(self, arn: str | None) -> Queue | None:
@@ -197,8 +206,7 @@ class SqsProvider(MessageOperations, Provider):
                     f"A queue already exists with the same name and a different value for attribute {different}",
                 )
             return {"QueueUrl": self._url(ctx, existing)}
-        deleted = self._deleted.get((ctx.account_id, ctx.region, name))
-        if deleted is not None and ctx.now.timestamp() - deleted < DELETE_COOLDOWN_SECONDS:
+        if self._deleted.running(ctx.account_id, ctx.region, name, ctx.now.timestamp()):
             raise errors.sqs_error(
                 "QueueDeletedRecently",
                 "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
@@ -208,7 +216,6 @@ class SqsProvider(MessageOperations, Provider):
         queue = Queue(name, ctx.account_id, ctx.region, ctx.now, ctx.now, fifo=fifo, attributes=stored, tags=tags)
         self._save(queue)
         self._configure(queue)
-        self._deleted.pop((ctx.account_id, ctx.region, name), None)
         return {"QueueUrl": self._url(ctx, queue)}
 
     def get_queue_url(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -240,9 +247,9 @@ class SqsProvider(MessageOperations, Provider):
         queue = self._queue(ctx, params["QueueUrl"])
         self.store.drop(queue)
         self.queues.delete(queue.account_id, queue.region, queue.name)
-        self._deleted[(queue.account_id, queue.region, queue.name)] = ctx.now.timestamp()
-        self._purged.pop(queue.engine_name, None)
-        self.moves.forget(queue.arn)
+        self._deleted.begin(queue.account_id, queue.region, queue.name, ctx.now.timestamp())
+        self._purged.end(queue.account_id, queue.region, queue.name)
+        self.moves.queue_deleted(queue.arn)
         self.waiters.notify(queue.engine_name)
         return {}
 
@@ -396,26 +403,36 @@ class SqsProvider(MessageOperations, Provider):
         authorization.authorize(queue, ctx, operation)
         return queue
 
-    def _advance_moves(self, now: int) -> None:
+    def _advance_moves(self, now: int, *, persist: bool = True) -> None:
+        """Move what running tasks are due to have moved by ``now`` (``persist``: see MoveTasks.advance)."""
+
         def mover(task: move_tasks.MoveTask, count: int) -> int:
+            # DeleteQueue fails the tasks of the queue it deletes; a queue found missing here all
+            # the same (or an engine failure) fails the task rather than the request advancing it.
             source = self._by_arn(task.source_arn)
-            if source is None:
-                raise LookupError(task.source_arn)
-            if not task.destination_arn:
-                # Back to the queue each message was dead-lettered from: the engine recorded it.
-                # Messages whose source queue is gone stay in the dead-letter queue, uncounted.
-                moved = self.store.engine.move_messages(source.engine_name, None, count, now)
-                if moved:
+            target = self._by_arn(task.destination_arn) if task.destination_arn else None
+            if source is None or (task.destination_arn and target is None):
+                raise move_tasks.MoveFailed(move_tasks.QUEUE_DELETED)
+            try:
+                # Without a destination each message goes back to the queue it was dead-lettered
+                # from (the engine recorded it); those whose queue is gone stay, uncounted.
+                moved = self.store.engine.move_messages(
+                    source.engine_name, target.engine_name if target is not None else None, count, now
+                )
+            except QueueError as exc:
+                code = getattr(exc, "code", "")
+                log.warning("message move task from %s failed: %s", task.source_arn, exc)
+                if code == "NoSuchQueue":
+                    raise move_tasks.MoveFailed(move_tasks.QUEUE_DELETED) from None
+                raise move_tasks.MoveFailed(errors.query_code(error_entry(code)[0])) from None
+            if moved:
+                if target is not None:
+                    self.waiters.notify(target.engine_name)
+                else:
                     self.waiters.notify_all()
-                return moved
-            target = self._by_arn(task.destination_arn)
-            if target is None:
-                raise LookupError(task.destination_arn)
-            moved = self.store.engine.move_messages(source.engine_name, target.engine_name, count, now)
-            self.waiters.notify(target.engine_name)
             return moved
 
-        self.moves.advance(now, mover)
+        self.moves.advance(now, mover, persist=persist)
 
     def start_message_move_task(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Start moving a dead-letter queue's messages to DestinationArn (or back to their sources)."""
@@ -424,12 +441,15 @@ class SqsProvider(MessageOperations, Provider):
             raise errors.invalid_parameter("Source queue must be configured as a Dead Letter Queue.")
         destination_arn = params.get("DestinationArn") or None
         if destination_arn is not None:
-            self._task_queue(ctx, destination_arn, "DestinationArn", "SendMessage")
+            destination = self._task_queue(ctx, destination_arn, "DestinationArn", "SendMessage")
+            if destination.arn == source.arn:
+                raise errors.invalid_parameter("Source queue arn and destination queue arn cannot be the same.")
         rate = params.get("MaxNumberOfMessagesPerSecond")
         if rate is not None and not 1 <= rate <= move_tasks.MAX_RATE:
             raise errors.invalid_value("MaxNumberOfMessagesPerSecond", rate,
                                        f"Must be between 1 and {move_tasks.MAX_RATE}, if provided.")
         now = now_ms(ctx.now)
+        self._advance_moves(now)  # a task that has just run out no longer blocks a new one
         try:
             visible = self.store.engine.stats(source.engine_name, now).visible
         except QueueError as exc:
@@ -446,7 +466,7 @@ class SqsProvider(MessageOperations, Provider):
         self._advance_moves(now_ms(ctx.now))
         if task.status != move_tasks.RUNNING:
             raise errors.sqs_error("UnsupportedOperation", "Only active tasks can be cancelled.")
-        task.status = move_tasks.CANCELLED
+        self.moves.cancel(task)
         return {"ApproximateNumberOfMessagesMoved": task.moved}
 
     def list_message_move_tasks(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
