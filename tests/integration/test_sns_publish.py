@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from in_process import app_client, ephemeral_app, serving
 from s3_helpers import code_status, error_of
-from sns_helpers import verify_sns_signature
+from sns_helpers import verify_signature
 
 from pycloud.events import LAMBDA_INVOKE_TOPIC, SQS_DELIVERY_TOPIC, LambdaInvocation, SqsDelivery
 from pycloud.testing.plugin import private_server_fixture
@@ -38,12 +39,6 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
             return value
         time.sleep(0.02)
     pytest.fail("condition not met in time")
-
-
-def verify_signature(document: dict) -> None:
-    """Check a document's signature like a consumer: fetch SigningCertURL, rebuild the string to sign."""
-    with urllib.request.urlopen(document["SigningCertURL"], timeout=10) as response:
-        verify_sns_signature(response.read(), document)
 
 
 class Endpoint:
@@ -202,6 +197,131 @@ def test_pending_http_subscription_gets_nothing(sns, endpoint):
     assert len(receiver.requests) == 1
 
 
+def test_unsubscribe_sends_an_unsubscribe_confirmation_that_can_restore(sns, endpoint):
+    topic = sns.create_topic(Name=unique(), Attributes={"SignatureVersion": "2"})["TopicArn"]
+    receiver = endpoint()
+    sub = _confirmed_http_subscription(sns, topic, receiver)
+    sns.unsubscribe(SubscriptionArn=sub)
+    wait_for(lambda: len(receiver.requests) == 2)
+    headers, _ = receiver.requests[1]
+    goodbye = receiver.json(1)
+    assert headers["x-amz-sns-message-type"] == "UnsubscribeConfirmation"
+    assert headers["x-amz-sns-message-id"] == goodbye["MessageId"]
+    assert (headers["x-amz-sns-topic-arn"], headers["x-amz-sns-subscription-arn"]) == (topic, sub)
+    assert headers["user-agent"] == "Amazon Simple Notification Service Agent"
+    assert goodbye["Type"] == "UnsubscribeConfirmation" and goodbye["TopicArn"] == topic
+    assert goodbye["Message"].startswith(f"You have chosen to deactivate subscription {sub}.\n")
+    assert goodbye["Token"] and "Action=ConfirmSubscription" in goodbye["SubscribeURL"]
+    assert goodbye["Token"] != receiver.json(0)["Token"]
+    assert goodbye["SignatureVersion"] == "2"
+    verify_signature(goodbye)
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+    sns.publish(TopicArn=topic, Message="while away")
+    time.sleep(0.3)
+    assert len(receiver.requests) == 2
+
+    with urllib.request.urlopen(goodbye["SubscribeURL"], timeout=10) as response:  # restores, unsigned
+        assert response.status == 200
+        assert sub.encode() in response.read()
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [sub]
+    sns.publish(TopicArn=topic, Message="welcome back")
+    wait_for(lambda: len(receiver.requests) == 3)
+    assert receiver.json(2)["Message"] == "welcome back"
+    # Visiting the link again changes nothing, as for a subscription confirmed twice.
+    assert sns.confirm_subscription(TopicArn=topic, Token=goodbye["Token"])["SubscriptionArn"] == sub
+    assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 1
+
+
+def test_unsubscribe_confirmation_token_expires_after_three_days(sns, endpoint, pycloud):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint()
+    sub = _confirmed_http_subscription(sns, topic, receiver)
+    sns.unsubscribe(SubscriptionArn=sub)
+    wait_for(lambda: len(receiver.requests) == 2)
+    pycloud.advance_clock(3 * 24 * 3600 + 1)
+    err = error_of(sns.confirm_subscription, TopicArn=topic, Token=receiver.json(1)["Token"])
+    assert code_status(err) == ("InvalidParameter", 400)
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_delete_topic_sends_unsubscribe_confirmations_to_confirmed_endpoints(sns, endpoint):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    first, second, pending = endpoint(), endpoint(), endpoint()
+    subs = {_confirmed_http_subscription(sns, topic, first), _confirmed_http_subscription(sns, topic, second)}
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=pending.url)
+    wait_for(lambda: pending.requests)
+    sns.delete_topic(TopicArn=topic)
+    wait_for(lambda: len(first.requests) == 2 and len(second.requests) == 2)
+    goodbyes = [first.requests[1], second.requests[1]]
+    assert {h["x-amz-sns-message-type"] for h, _ in goodbyes} == {"UnsubscribeConfirmation"}
+    assert {h["x-amz-sns-subscription-arn"] for h, _ in goodbyes} == subs
+    verify_signature(first.json(1))
+    time.sleep(0.3)
+    assert len(pending.requests) == 1  # a pending subscription is dropped silently
+    # The topic is gone, so there is nothing to restore.
+    assert code_status(error_of(sns.confirm_subscription, TopicArn=topic, Token=first.json(1)["Token"])) == ("NotFound", 404)
+
+
+def test_email_unsubscribe_sends_nothing(sns, pycloud):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    address = f"{unique('bye')}@example.com"
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=address)
+    token = _outbox(pycloud, endpoint=address)[0]["token"]
+    sub = sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
+    sns.unsubscribe(SubscriptionArn=sub)
+    assert [m["type"] for m in _outbox(pycloud, endpoint=address)] == ["SubscriptionConfirmation"]
+
+
+def test_delivery_policy_phases_content_type_and_dead_letter_queue(sns, endpoint, pycloud):
+    sqs = pycloud.client("sqs", region="us-west-2")
+    dlq_url = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint([200, 500, 503, 500, 502])  # the confirmation, then nothing but server errors
+    policy = {"healthyRetryPolicy": {"numRetries": 3, "numNoDelayRetries": 1, "minDelayTarget": 5, "maxDelayTarget": 5},
+              "requestPolicy": {"headerContentType": "application/json"}}
+    sub = _confirmed_http_subscription(sns, topic, receiver, DeliveryPolicy=json.dumps(policy),
+                                       RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn}))
+    effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numNoDelayRetries"] == 1
+    published = sns.publish(TopicArn=topic, Message="will not arrive")
+    wait_for(lambda: len(receiver.requests) == 3)  # the first attempt and the no-delay retry
+    time.sleep(0.3)
+    assert len(receiver.requests) == 3
+    assert receiver.requests[1][0]["content-type"] == "application/json"
+    assert sqs.receive_message(QueueUrl=dlq_url).get("Messages") is None  # not yet: retries remain
+    pycloud.advance_clock(5)
+    wait_for(lambda: len(receiver.requests) == 4)
+    pycloud.advance_clock(5)
+    wait_for(lambda: len(receiver.requests) == 5)
+
+    def dead_lettered() -> list:
+        return sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"]).get("Messages") or []
+
+    [message] = wait_for(dead_lettered)
+    assert message["MessageAttributes"]["ErrorCode"]["StringValue"] == "EndpointUnavailable"
+    assert message["MessageAttributes"]["ErrorMessage"]["StringValue"] == "The endpoint answered HTTP 502."
+    note = json.loads(message["Body"])
+    assert (note["Type"], note["MessageId"], note["Message"]) == ("Notification", published["MessageId"], "will not arrive")
+    verify_signature(note)
+
+
+def test_http_client_errors_end_the_delivery_without_dead_letter(sns, endpoint, pycloud):
+    sqs = pycloud.client("sqs", region="us-west-2")
+    dlq_url = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    receiver = endpoint([200, 429])
+    _confirmed_http_subscription(sns, topic, receiver, RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn}))
+    sns.publish(TopicArn=topic, Message="slow down")
+    wait_for(lambda: len(receiver.requests) == 2)
+    pycloud.advance_clock(60)
+    time.sleep(0.3)
+    assert len(receiver.requests) == 2  # 200-499 is not a failure SNS retries
+    assert sqs.receive_message(QueueUrl=dlq_url).get("Messages") is None
+
+
 # -- the outbox (email, email-json, sms) ------------------------------------------------------------
 
 
@@ -256,8 +376,8 @@ def test_publish_validation(sns):
         ({"Message": "x", "MessageStructure": "xml"}, ("InvalidParameter", 400)),
         ({"Message": "x" * (256 * 1024 + 1)}, ("InvalidParameter", 400)),
         ({"Message": "x", "MessageDeduplicationId": "d"}, ("InvalidParameter", 400)),
-        ({"Message": "x", "MessageAttributes": {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}},
-         ("ParameterValueInvalid", 400)),
+        ({"Message": "x" * (256 * 1024 - 8), "MessageAttributes": {"size": {"DataType": "String", "StringValue": "v"}}},
+         ("InvalidParameter", 400)),  # the attribute's name, type and value count towards the 256 KiB
         ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Float", "StringValue": "1"}}}, ("ParameterValueInvalid", 400)),
         ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "one"}}}, ("ParameterValueInvalid", 400)),
         ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String", "StringValue": ""}}}, ("ParameterValueInvalid", 400)),
@@ -273,6 +393,16 @@ def test_publish_validation(sns):
     assert code_status(error_of(sns.publish, Message="x")) == ("InvalidParameter", 400)
     assert code_status(error_of(sns.publish, TopicArn=topic, PhoneNumber="+15555550123", Message="x")) == ("InvalidParameter", 400)
     assert sns.publish(TargetArn=topic, Message="target arn works too")["MessageId"]
+    assert sns.publish(TopicArn=topic, Message="x" * (256 * 1024))["MessageId"]
+    err = error_of(sns.publish, TopicArn=topic, Message="x" * (256 * 1024 + 1))
+    assert err.response["Error"]["Message"] == "Invalid parameter: Message too long"
+    many = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}
+    assert sns.publish(TopicArn=topic, Message="more than ten attributes", MessageAttributes=many)["MessageId"]
+    err = error_of(sns.publish, TopicArn=topic, Message="x", MessageAttributes={"a": {"DataType": "Float", "StringValue": "1"}})
+    assert err.response["Error"]["Message"] == (
+        "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is "
+        "Binary, Number, and String."
+    )
 
 
 def test_fifo_publish_rules(sns):
@@ -307,6 +437,9 @@ def test_publish_batch(sns):
         ([{"Id": "same", "Message": "a"}, {"Id": "same", "Message": "b"}], "BatchEntryIdsNotDistinct"),
         ([{"Id": "no spaces", "Message": "a"}], "InvalidBatchEntryId"),
         ([{"Id": "a", "Message": "x" * 200_000}, {"Id": "b", "Message": "x" * 100_000}], "BatchRequestTooLong"),
+        ([{"Id": "a", "Message": "x" * (256 * 1024 - 4)},
+          {"Id": "b", "Message": "x", "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}}],
+         "BatchRequestTooLong"),  # attributes count towards the batch's size
     ]
     for entries, code in cases:
         assert code_status(error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=entries)) == (code, 400)
@@ -401,8 +534,6 @@ def test_fifo_topic_passes_group_and_dedup_ids_in_order(live):
     ])
     assert [(d.body, d.group_id) for d in deliveries] == [("m1", "g1"), ("m2", "g2"), ("m3", "g1"), ("m4", "g1")]
     assert deliveries[0].dedup_id == "d1"
-    import hashlib
-
     assert deliveries[1].dedup_id == hashlib.sha256(b"m2").hexdigest()
 
 
@@ -435,3 +566,161 @@ def test_lambda_subscription_publishes_an_invocation(live):
     assert invocations[0].function_arn == function
     assert (record["EventSource"], record["EventSubscriptionArn"]) == ("aws:sns", sub)
     assert record["Sns"]["Message"] == "invoke me" and record["Sns"]["Subject"] is None
+
+
+# -- SNS → SQS end to end (the server's own SQS) ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sqs(pycloud):
+    return pycloud.client("sqs", region="us-west-2")
+
+
+def _queue(sqs, name: str, **attributes: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _drain(sqs, url: str, limit: int = 20) -> list[dict]:
+    """Every message the queue holds now, in receive order (each deleted once read)."""
+    received: list[dict] = []
+    while len(received) < limit:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                    MessageAttributeNames=["All"]).get("Messages") or []
+        if not batch:
+            return received
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        received += batch
+    return received
+
+
+def test_standard_topic_to_queue_envelope_and_raw(sns, sqs):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    wrapped_url, wrapped = _queue(sqs, unique("wrapped"))
+    raw_url, raw = _queue(sqs, unique("raw"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=wrapped)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw, Attributes={"RawMessageDelivery": "true"})
+    attributes = {"color": {"DataType": "String", "StringValue": "red"},
+                  "blob": {"DataType": "Binary", "BinaryValue": b"\x00\xff"}}
+    published = sns.publish(TopicArn=topic, Message="to both", Subject="Hi", MessageAttributes=attributes)
+    [wrapped_message] = _drain(sqs, wrapped_url)
+    note = json.loads(wrapped_message["Body"])
+    assert (note["Type"], note["MessageId"], note["Message"], note["Subject"]) == (
+        "Notification", published["MessageId"], "to both", "Hi")
+    assert note["MessageAttributes"]["blob"] == {"Type": "Binary", "Value": "AP8="}
+    assert "MessageAttributes" not in wrapped_message
+    verify_signature(note)
+    [raw_message] = _drain(sqs, raw_url)
+    assert raw_message["Body"] == "to both"
+    assert raw_message["MessageAttributes"]["color"] == {"StringValue": "red", "DataType": "String"}
+    assert raw_message["MessageAttributes"]["blob"] == {"BinaryValue": b"\x00\xff", "DataType": "Binary"}
+
+
+def test_more_than_ten_attributes_and_raw_delivery(sns, sqs):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    wrapped_url, wrapped = _queue(sqs, unique("wrapped"))
+    raw_url, raw = _queue(sqs, unique("raw"))
+    dlq_url, dlq = _queue(sqs, unique("dlq"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=wrapped)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw, Attributes={
+        "RawMessageDelivery": "true", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})})
+    many = {f"a{i:02d}": {"DataType": "String", "StringValue": str(i)} for i in range(12)}
+    sns.publish(TopicArn=topic, Message="crowded", MessageAttributes=many)
+    [message] = _drain(sqs, wrapped_url)
+    assert len(json.loads(message["Body"])["MessageAttributes"]) == 12
+    assert _drain(sqs, raw_url) == []  # SQS takes ten at most: a client-side error
+    [dead] = _drain(sqs, dlq_url)
+    assert json.loads(dead["Body"])["Message"] == "crowded"
+    assert len(json.loads(dead["Body"])["MessageAttributes"]) == 12
+    assert dead["MessageAttributes"]["ErrorCode"]["StringValue"] == "InvalidParameterValue"
+
+
+def test_missing_queue_goes_to_the_dead_letter_queue(sns, sqs):
+    topic = sns.create_topic(Name=unique())["TopicArn"]
+    dlq_url, dlq = _queue(sqs, unique("dlq"))
+    gone_url, gone = _queue(sqs, unique("gone"))
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone, Attributes={"RawMessageDelivery": "true"},
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": dlq}))
+    sqs.delete_queue(QueueUrl=gone_url)
+    sns.publish(TopicArn=topic, Message="nobody listens",
+                MessageAttributes={"k": {"DataType": "Number", "StringValue": "7"}})
+    [dead] = _drain(sqs, dlq_url)
+    assert dead["Body"] == "nobody listens"
+    attributes = dead["MessageAttributes"]
+    assert attributes["k"] == {"StringValue": "7", "DataType": "Number"}
+    assert attributes["ErrorCode"] == {"StringValue": "AWS.SimpleQueueService.NonExistentQueue", "DataType": "String"}
+    assert attributes["ErrorMessage"]["StringValue"] == "The specified queue does not exist or you do not have access to it."
+    assert uuid.UUID(attributes["RequestID"]["StringValue"])
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy", AttributeValue="")
+    sns.publish(TopicArn=topic, Message="lost for good")
+    assert _drain(sqs, dlq_url) == []
+
+
+def test_fifo_topic_to_fifo_queue_keeps_order_groups_and_dedup(sns, sqs):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    url, arn = _queue(sqs, unique("orders") + ".fifo", FifoQueue="true")
+    raw_url, raw_arn = _queue(sqs, unique("raw") + ".fifo", FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sent = [sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g1", MessageDeduplicationId=f"d{i}")
+            for i in range(5)]
+    again = sns.publish(TopicArn=topic, Message="m0 again", MessageGroupId="g1", MessageDeduplicationId="d0")
+    assert again["MessageId"] == sent[0]["MessageId"]  # a duplicate: not delivered again
+    batch = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": f"b{i}", "Message": f"b{i}", "MessageGroupId": "g2", "MessageDeduplicationId": f"bd{i}"} for i in range(3)
+    ])
+    assert [e["Id"] for e in batch["Successful"]] == ["b0", "b1", "b2"]
+
+    received: list[dict] = []
+    while batch_of := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages"):
+        received += batch_of
+        for message in batch_of:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    notes = [json.loads(m["Body"]) for m in received]
+    by_group = {g: [n["Message"] for n, m in zip(notes, received, strict=True) if m["Attributes"]["MessageGroupId"] == g]
+                for g in ("g1", "g2")}
+    assert by_group == {"g1": ["m0", "m1", "m2", "m3", "m4"], "g2": ["b0", "b1", "b2"]}
+    first = next(m for n, m in zip(notes, received, strict=True) if n["Message"] == "m0")
+    assert first["Attributes"]["MessageDeduplicationId"] == "d0"
+    assert next(n for n in notes if n["Message"] == "m0")["SequenceNumber"] == sent[0]["SequenceNumber"]
+    sequences = [int(n["SequenceNumber"]) for n in notes if n["Message"].startswith("m")]
+    assert sequences == sorted(sequences)
+
+    raw = []
+    while batch_of := sqs.receive_message(QueueUrl=raw_url, MaxNumberOfMessages=10).get("Messages"):
+        raw += [m["Body"] for m in batch_of]
+        for message in batch_of:
+            sqs.delete_message(QueueUrl=raw_url, ReceiptHandle=message["ReceiptHandle"])
+    assert sorted(raw) == ["b0", "b1", "b2", "m0", "m1", "m2", "m3", "m4"]
+
+
+def test_fifo_topic_content_based_dedup_and_standard_queue_subscriber(sns, sqs):
+    topic = sns.create_topic(Name=unique() + ".fifo",
+                             Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    fifo_url, fifo_arn = _queue(sqs, unique("q") + ".fifo", FifoQueue="true")
+    standard_url, standard_arn = _queue(sqs, unique("standard"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=standard_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="same", MessageGroupId="g")
+    sns.publish(TopicArn=topic, Message="same", MessageGroupId="g")  # deduplicated by content
+    sns.publish(TopicArn=topic, Message="other", MessageGroupId="g")
+    fifo = _drain(sqs, fifo_url)
+    assert [m["Body"] for m in fifo] == ["same", "other"]
+    assert fifo[0]["Attributes"]["MessageDeduplicationId"] == hashlib.sha256(b"same").hexdigest()
+    assert sorted(m["Body"] for m in _drain(sqs, standard_url)) == ["other", "same"]
+
+
+def test_fifo_subscription_dead_letters_to_a_fifo_queue_with_its_group(sns, sqs):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    dlq_url, dlq = _queue(sqs, unique("dlq") + ".fifo", FifoQueue="true")
+    gone_url, gone = _queue(sqs, unique("gone") + ".fifo", FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone,
+                  Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})})
+    sqs.delete_queue(QueueUrl=gone_url)
+    sns.publish(TopicArn=topic, Message="orphan", MessageGroupId="grp", MessageDeduplicationId="once")
+    [dead] = _drain(sqs, dlq_url)
+    assert json.loads(dead["Body"])["Message"] == "orphan"
+    assert (dead["Attributes"]["MessageGroupId"], dead["Attributes"]["MessageDeduplicationId"]) == ("grp", "once")

@@ -230,6 +230,17 @@ def test_subscription_attribute_validation(sns):
     err = error_of(sns.set_subscription_attributes, SubscriptionArn=sub, AttributeName="RedrivePolicy",
                    AttributeValue=json.dumps({"deadLetterTargetArn": "nope"}))
     assert code_status(err) == ("InvalidParameter", 400)
+    dlq = f"arn:aws:sqs:eu-west-2:{ACCOUNT[0]}:dlq"
+    err = error_of(sns.set_subscription_attributes, SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                   AttributeValue=json.dumps({"deadLetterTargetArn": dlq, "maxReceiveCount": 5}))
+    assert err.response["Error"]["Message"] == "Invalid parameter: RedrivePolicy: invalid JSON. Attribute maxReceiveCount is unknown."
+    err = error_of(sns.set_subscription_attributes, SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                   AttributeValue=json.dumps({"deadLetterTargetArn": dlq + ".fifo"}))
+    assert code_status(err) == ("InvalidParameter", 400)
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": dlq}))
+    assert json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RedrivePolicy"]) == {
+        "deadLetterTargetArn": dlq}
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue="")
     assert "FilterPolicy" not in sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
     email = sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="x@example.com", ReturnSubscriptionArn=True)
@@ -295,3 +306,70 @@ def test_policy_allowing_everyone_to_subscribe(sns, other):
     attributes = other.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
     assert attributes["Owner"] == OTHER[0]
     assert any(s["SubscriptionArn"] == sub["SubscriptionArn"] for s in other.list_subscriptions()["Subscriptions"])
+
+
+# -- delivery policies -------------------------------------------------------------------------------
+
+
+def test_topic_delivery_policy_validation(sns):
+    arn = sns.create_topic(Name=name())["TopicArn"]
+    valid = {"http": {
+        "defaultHealthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 60, "numRetries": 20, "numNoDelayRetries": 2,
+                                      "numMinDelayRetries": 3, "numMaxDelayRetries": 5, "backoffFunction": "geometric"},
+        "defaultThrottlePolicy": {"maxReceivesPerSecond": 5},
+        "defaultRequestPolicy": {"headerContentType": "application/json"},
+        "disableSubscriptionOverrides": False,
+    }}
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(valid))
+    assert json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["DeliveryPolicy"]) == valid
+    invalid = [
+        {"defaultHealthyRetryPolicy": {"minDelayTarget": 0}},
+        {"defaultHealthyRetryPolicy": {"maxDelayTarget": 3601}},
+        {"defaultHealthyRetryPolicy": {"minDelayTarget": 30, "maxDelayTarget": 10}},
+        {"defaultHealthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 3}},
+        {"defaultHealthyRetryPolicy": {"backoffFunction": "cubic"}},
+        {"defaultHealthyRetryPolicy": {"minDelayTarget": 60, "maxDelayTarget": 3600, "numRetries": 50}},  # > 1 hour
+        {"defaultHealthyRetryPolicy": {"numRetries": "3"}},
+        {"defaultThrottlePolicy": {"maxReceivesPerSecond": 0}},
+        {"defaultRequestPolicy": {"headerContentType": "json"}},
+        {"disableSubscriptionOverrides": "yes"},
+    ]
+    for section in invalid:
+        err = error_of(sns.set_topic_attributes, TopicArn=arn, AttributeName="DeliveryPolicy",
+                       AttributeValue=json.dumps({"http": section}))
+        assert code_status(err) == ("InvalidParameter", 400), section
+        assert err.response["Error"]["Message"].startswith("Invalid parameter: DeliveryPolicy"), section
+
+
+def test_subscription_delivery_policy_and_overrides(sns):
+    arn = sns.create_topic(Name=name())["TopicArn"]
+    # A loopback port nobody listens on: the confirmation request fails locally.
+    sub = sns.subscribe(TopicArn=arn, Protocol="http", Endpoint="http://127.0.0.1:9/hook",
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    mine = {"healthyRetryPolicy": {"numRetries": 5, "minDelayTarget": 2, "maxDelayTarget": 8},
+            "requestPolicy": {"headerContentType": "text/html"}}
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(mine))
+    effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 5
+    assert effective["http"]["defaultHealthyRetryPolicy"]["minDelayTarget"] == 2
+    for bad in ({"healthyRetryPolicy": {"numRetries": 101}}, {"throttlePolicy": {"maxReceivesPerSecond": -1}},
+                {"requestPolicy": {"headerContentType": 7}}, [1]):
+        err = error_of(sns.set_subscription_attributes, SubscriptionArn=sub, AttributeName="DeliveryPolicy",
+                       AttributeValue=json.dumps(bad))
+        assert code_status(err) == ("InvalidParameter", 400), bad
+    locked = {"http": {"defaultHealthyRetryPolicy": {"numRetries": 1}, "disableSubscriptionOverrides": True}}
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(locked))
+    effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 1
+
+
+def test_fifo_topic_subscriptions_need_a_fifo_dead_letter_queue(sns):
+    arn = sns.create_topic(Name=name() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    queue = f"arn:aws:sqs:eu-west-2:{ACCOUNT[0]}:{name('q')}.fifo"
+    standard_dlq = json.dumps({"deadLetterTargetArn": f"arn:aws:sqs:eu-west-2:{ACCOUNT[0]}:dlq"})
+    err = error_of(sns.subscribe, TopicArn=arn, Protocol="sqs", Endpoint=queue, Attributes={"RedrivePolicy": standard_dlq})
+    assert code_status(err) == ("InvalidParameter", 400)
+    assert "FIFO queue as DLQ" in err.response["Error"]["Message"]
+    fifo_dlq = json.dumps({"deadLetterTargetArn": f"arn:aws:sqs:eu-west-2:{ACCOUNT[0]}:dlq.fifo"})
+    sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue, Attributes={"RedrivePolicy": fifo_dlq})
+    assert sub["SubscriptionArn"].startswith(arn + ":")

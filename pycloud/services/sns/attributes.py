@@ -7,10 +7,11 @@ normalises, e.g. booleans to lowercase) or raise ``InvalidParameter`` with SNS's
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pycloud.iam.policy import PolicyError, parse_policy
-from pycloud.services.sns import filter_policy
+from pycloud.services.sns import filter_policy, retry
 from pycloud.services.sns.errors import invalid_parameter
 
 BACKOFF_FUNCTIONS = ("arithmetic", "exponential", "geometric", "linear")
@@ -45,6 +46,7 @@ SUBSCRIPTION_SETTABLE = frozenset({
     "SubscriptionRoleArn", "ReplayPolicy",
 })
 RAW_DELIVERY_PROTOCOLS = frozenset({"sqs", "http", "https", "firehose"})
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+( *;.*)?$")
 
 
 def _boolean(name: str, value: str) -> str:
@@ -65,7 +67,8 @@ def _json_object(name: str, value: str) -> dict[str, Any]:
 
 
 def _retry_policy(name: str, policy: Any) -> None:
-    """Validate a (default)HealthyRetryPolicy: delays 0-3600 s, retries 0-100, a known backoff."""
+    """Validate a (default)HealthyRetryPolicy: delays 1-3600 s, retries 0-100, a known backoff and a
+    whole schedule of at most an hour."""
     if not isinstance(policy, dict):
         raise invalid_parameter(f"Invalid parameter: {name}: healthyRetryPolicy must be an object")
     ints = {}
@@ -78,16 +81,38 @@ def _retry_policy(name: str, policy: Any) -> None:
             ints[key] = value
     if ints.get("numRetries", 0) > 100:
         raise invalid_parameter(f"Invalid parameter: {name}: numRetries must be between 0 and 100")
-    if ints.get("maxDelayTarget", 0) > 3600 or ints.get("minDelayTarget", 0) > 3600:
-        raise invalid_parameter(f"Invalid parameter: {name}: delay targets must be at most 3600 seconds")
-    if "minDelayTarget" in ints and "maxDelayTarget" in ints and ints["minDelayTarget"] > ints["maxDelayTarget"]:
+    for key in ("minDelayTarget", "maxDelayTarget"):
+        if key in ints and not 1 <= ints[key] <= retry.MAX_TOTAL_SECONDS:
+            raise invalid_parameter(f"Invalid parameter: {name}: {key} must be between 1 and 3600 seconds")
+    merged = {**DEFAULT_RETRY_POLICY, **ints}
+    if merged["minDelayTarget"] > merged["maxDelayTarget"]:
         raise invalid_parameter(f"Invalid parameter: {name}: minDelayTarget must be less than or equal to maxDelayTarget")
-    phases = sum(ints.get(k, 0) for k in ("numMaxDelayRetries", "numNoDelayRetries", "numMinDelayRetries"))
-    if phases > ints.get("numRetries", DEFAULT_RETRY_POLICY["numRetries"]):
+    phases = sum(merged[k] for k in ("numMaxDelayRetries", "numNoDelayRetries", "numMinDelayRetries"))
+    if phases > merged["numRetries"]:
         raise invalid_parameter(f"Invalid parameter: {name}: numRetries must be at least the sum of the phase retries")
     backoff = policy.get("backoffFunction", "linear")
     if backoff not in BACKOFF_FUNCTIONS:
         raise invalid_parameter(f"Invalid parameter: {name}: backoffFunction must be one of {', '.join(BACKOFF_FUNCTIONS)}")
+    if retry.total_seconds({**merged, "backoffFunction": backoff}) > retry.MAX_TOTAL_SECONDS:
+        raise invalid_parameter(f"Invalid parameter: {name}: the total retry time must not exceed 3600 seconds")
+
+
+def _throttle_policy(name: str, policy: Any) -> None:
+    """A (default)ThrottlePolicy: ``maxReceivesPerSecond``, a positive integer."""
+    rate = policy.get("maxReceivesPerSecond") if isinstance(policy, dict) else None
+    if not isinstance(policy, dict) or (
+        "maxReceivesPerSecond" in policy and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 1)
+    ):
+        raise invalid_parameter(f"Invalid parameter: {name}: maxReceivesPerSecond must be a positive integer")
+
+
+def _request_policy(name: str, policy: Any) -> None:
+    """A (default)RequestPolicy: ``headerContentType`` is a media type (``type/subtype[; parameters]``)."""
+    content_type = policy.get("headerContentType") if isinstance(policy, dict) else None
+    if not isinstance(policy, dict) or (
+        "headerContentType" in policy and (not isinstance(content_type, str) or not _MEDIA_TYPE.match(content_type))
+    ):
+        raise invalid_parameter(f"Invalid parameter: {name}: headerContentType is not a supported content type")
 
 
 def _topic_delivery_policy(value: str) -> str:
@@ -97,6 +122,13 @@ def _topic_delivery_policy(value: str) -> str:
             raise invalid_parameter(f"Invalid parameter: DeliveryPolicy: {proto} must be an object")
         if "defaultHealthyRetryPolicy" in section:
             _retry_policy("DeliveryPolicy", section["defaultHealthyRetryPolicy"])
+        if "defaultThrottlePolicy" in section:
+            _throttle_policy("DeliveryPolicy", section["defaultThrottlePolicy"])
+        if "defaultRequestPolicy" in section:
+            _request_policy("DeliveryPolicy", section["defaultRequestPolicy"])
+        overrides = section.get("disableSubscriptionOverrides", False)
+        if not isinstance(overrides, bool):
+            raise invalid_parameter("Invalid parameter: DeliveryPolicy: disableSubscriptionOverrides must be a boolean")
     return value
 
 
@@ -104,6 +136,10 @@ def _subscription_delivery_policy(value: str) -> str:
     policy = _json_object("DeliveryPolicy", value)
     if "healthyRetryPolicy" in policy:
         _retry_policy("DeliveryPolicy", policy["healthyRetryPolicy"])
+    if "throttlePolicy" in policy:
+        _throttle_policy("DeliveryPolicy", policy["throttlePolicy"])
+    if "requestPolicy" in policy:
+        _request_policy("DeliveryPolicy", policy["requestPolicy"])
     return value
 
 
@@ -165,8 +201,11 @@ def validate_topic_attribute(name: str, value: str, fifo: bool, *, creating: boo
     return value
 
 
-def validate_subscription_attribute(name: str, value: str, protocol: str, current: dict[str, str]) -> str:
-    """Validate one subscription attribute given the subscription's protocol and other attributes."""
+def validate_subscription_attribute(
+    name: str, value: str, protocol: str, current: dict[str, str], *, fifo_topic: bool = False,
+) -> str:
+    """Validate one subscription attribute given the subscription's protocol, other attributes and
+    the kind of topic (a FIFO topic's dead-letter queue is a FIFO queue, a standard topic's is not)."""
     if name not in SUBSCRIPTION_SETTABLE:
         raise invalid_parameter("Invalid parameter: AttributeName")
     if name == "RawMessageDelivery":
@@ -189,12 +228,23 @@ def validate_subscription_attribute(name: str, value: str, protocol: str, curren
     if name == "DeliveryPolicy":
         return _subscription_delivery_policy(value) if value else value
     if name == "RedrivePolicy":
-        if value:
-            target = _json_object("RedrivePolicy", value).get("deadLetterTargetArn")
-            parts = target.split(":") if isinstance(target, str) else []
-            if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs" or not parts[5]:
-                raise invalid_parameter("Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn")
-        return value
+        return _redrive_policy(value, fifo_topic) if value else value
+    return value
+
+
+def _redrive_policy(value: str, fifo_topic: bool) -> str:
+    """``{"deadLetterTargetArn": <an SQS queue ARN of the topic's kind>}`` and nothing else."""
+    policy = _json_object("RedrivePolicy", value)
+    for key in policy:
+        if key != "deadLetterTargetArn":
+            raise invalid_parameter(f"Invalid parameter: RedrivePolicy: invalid JSON. Attribute {key} is unknown.")
+    target = policy.get("deadLetterTargetArn")
+    parts = target.split(":") if isinstance(target, str) else []
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs" or not parts[5]:
+        raise invalid_parameter("Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn")
+    if parts[5].endswith(".fifo") != fifo_topic:
+        kind = "FIFO" if fifo_topic else "standard"
+        raise invalid_parameter(f"Invalid parameter: RedrivePolicy: must use a {kind} queue as DLQ for {kind} Subscription")
     return value
 
 

@@ -4,8 +4,12 @@
 * ``lambda``: a :class:`~pycloud.events.LambdaInvocation` on the bus.
 * ``http``/``https``: a POST from a task on the event loop (never blocking the request), retried
   per the effective delivery policy; retry delays run on the virtual clock, so advancing it makes
-  the next attempt happen at once. A message that exhausts its retries goes to the subscription's
-  dead-letter queue when it has a RedrivePolicy.
+  the next attempt happen at once. An answer from 200 to 499 ends the delivery (SNS retries only
+  network failures, timeouts and other statuses); a message that exhausts its retries goes to the
+  subscription's dead-letter queue when it has a RedrivePolicy. Subscription and unsubscribe
+  confirmations are POSTed the same way, once.
+* ``sqs`` refusals (queue gone, policy, a raw message with more than ten attributes) are client-side
+  errors: never retried, dead-lettered at once.
 * ``email``, ``email-json``, ``sms``, ``application``, ``firehose``: the outbox the admin API lists.
 """
 
@@ -16,6 +20,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
@@ -27,12 +32,20 @@ from pycloud.services.sns import attributes as attrs
 from pycloud.services.sns import envelope, http_client
 from pycloud.services.sns.filter_policy import compile_policy
 from pycloud.services.sns.models import Subscription, Topic
+from pycloud.services.sns.retry import retry_delays
 
 log = logging.getLogger(__name__)
 
 OUTBOX_PROTOCOLS = frozenset({"email", "email-json", "sms", "application", "firehose"})
 USER_AGENT = "Amazon Simple Notification Service Agent"
 MAX_OUTBOX = 10_000
+MAX_RAW_SQS_ATTRIBUTES = 10
+"""SQS takes at most ten message attributes: a raw delivery with more is a client-side error."""
+QUEUE_ERRORS = {
+    "AWS.SimpleQueueService.NonExistentQueue": "The specified queue does not exist or you do not have access to it.",
+    "AccessDenied": "The queue policy does not allow Amazon SNS to send messages to this queue.",
+}
+"""ErrorMessage of a dead-lettered message, by the code SQS refused the delivery with."""
 
 
 @dataclass
@@ -55,27 +68,6 @@ class Published:
         if self.per_protocol is None:
             return self.message
         return self.per_protocol.get(protocol, self.per_protocol["default"])
-
-
-def retry_delays(policy: dict[str, Any]) -> list[float]:
-    """The waits before each retry, phase by phase: no delay, minimum delay, backoff, maximum delay."""
-    low, high = float(policy["minDelayTarget"]), float(policy["maxDelayTarget"])
-    total = int(policy["numRetries"])
-    no_delay, at_min, at_max = (int(policy.get(k, 0)) for k in ("numNoDelayRetries", "numMinDelayRetries", "numMaxDelayRetries"))
-    backoff = max(0, total - no_delay - at_min - at_max)
-    delays = [0.0] * no_delay + [low] * at_min
-    function = policy.get("backoffFunction", "linear")
-    for i in range(1, backoff + 1):
-        share = i / backoff
-        if function == "geometric" and low > 0:
-            delays.append(low * (high / low) ** share)
-        elif function == "exponential":
-            delays.append(low + (high - low) * (2 ** (10 * share) - 1) / 1023)
-        elif function == "arithmetic":
-            delays.append(low + (high - low) * share * share)
-        else:
-            delays.append(low + (high - low) * share)
-    return (delays + [high] * at_max)[:total]
 
 
 @dataclass
@@ -181,7 +173,14 @@ class Deliverer:
         raw = sub.attribute("RawMessageDelivery") == "true"
         protocol = sub.protocol
         if protocol == "sqs":
-            if raw:
+            if raw and len(published.attributes) > MAX_RAW_SQS_ATTRIBUTES:
+                # The queue cannot take them: the dead-letter copy is the envelope, which keeps them all.
+                self.dead_letter(
+                    sub, json.dumps(self.notification(published, sub, text)), {}, published, "InvalidParameterValue",
+                    f"Number of message attributes [{len(published.attributes)}] exceeds the allowed maximum "
+                    f"[{MAX_RAW_SQS_ATTRIBUTES}].",
+                )
+            elif raw:
                 self.to_queue(sub, sub.endpoint, text, published.attributes, published)
             else:
                 self.to_queue(sub, sub.endpoint, json.dumps(self.notification(published, sub, text)), {}, published)
@@ -199,7 +198,12 @@ class Deliverer:
                 headers.append(("x-amz-sns-rawdelivery", "true"))
             retry = attrs.effective_retry(published.topic.attributes.get("DeliveryPolicy", ""), sub.attribute("DeliveryPolicy"))
             content_type = self._content_type(published.topic, sub)
-            self._spawn(self._http(sub, headers, body, retry, content_type))
+            failed_attributes = published.attributes if raw else {}
+
+            def undeliverable(reason: str) -> None:
+                self.dead_letter(sub, body, failed_attributes, published, "EndpointUnavailable", reason)
+
+            self._spawn(self._http(sub, headers, body, retry, content_type, undeliverable))
         elif protocol in OUTBOX_PROTOCOLS:
             body = json.dumps(self.notification(published, sub, text)) if protocol == "email-json" else text
             self.to_outbox(
@@ -232,25 +236,39 @@ class Deliverer:
                 return
             answered.append(code)
             if code is not None and redrive:
-                self.dead_letter(sub, body, attributes, published)
+                reason = QUEUE_ERRORS.get(code, f"The delivery to {queue_arn} was refused.")
+                self.dead_letter(sub, body, attributes, published, code, reason)
 
         group = published.group_id if published else None
-        dedup = published.dedup_id if published else None
-        if published is not None and published.topic.fifo and dedup is None:
-            dedup = hashlib.sha256(body.encode()).hexdigest()
+        dedup = None
+        if published is not None and published.topic.fifo and queue_arn.endswith(".fifo"):
+            # A standard queue (FIFO topics may feed them) takes no deduplication id.
+            dedup = published.dedup_id or hashlib.sha256(body.encode()).hexdigest()
         self.runtime.events.publish(
             SQS_DELIVERY_TOPIC,
             SqsDelivery(queue_arn, body, dict(attributes), group, dedup, sub.topic_arn, sub.arn, ack),
         )
 
-    def dead_letter(self, sub: Subscription, body: str, attributes: dict[str, dict[str, Any]], published: Published | None) -> None:
-        """Send an undeliverable message to the subscription's RedrivePolicy queue, if any."""
+    def dead_letter(
+        self, sub: Subscription, body: str, attributes: dict[str, dict[str, Any]], published: Published | None,
+        error_code: str, error_message: str,
+    ) -> None:
+        """Send an undeliverable message to the subscription's RedrivePolicy queue, if any, with the
+        RequestID, ErrorCode and ErrorMessage attributes SNS adds (when the queue can take three more)."""
         policy = sub.attribute("RedrivePolicy")
         if not policy:
             return
         target = json.loads(policy).get("deadLetterTargetArn")
-        if target:
-            self.to_queue(sub, target, body, attributes, published, redrive=False)
+        if not target:
+            return
+        if len(attributes) + 3 <= MAX_RAW_SQS_ATTRIBUTES:
+            attributes = {
+                **attributes,
+                "RequestID": {"DataType": "String", "StringValue": str(uuid.uuid4())},
+                "ErrorCode": {"DataType": "String", "StringValue": error_code},
+                "ErrorMessage": {"DataType": "String", "StringValue": error_message},
+            }
+        self.to_queue(sub, target, body, attributes, published, redrive=False)
 
     def _to_lambda(self, published: Published, sub: Subscription, text: str) -> None:
         note = self.notification(published, sub, text)
@@ -278,10 +296,13 @@ class Deliverer:
 
     async def _http(
         self, sub: Subscription, headers: list[tuple[str, str]], body: str, retry: dict[str, Any], content_type: str,
+        undeliverable: Callable[[str], None] | None = None,
     ) -> None:
-        """POST with retries; the first attempt is immediate."""
+        """POST with retries, the first attempt at once; ``undeliverable(reason)`` runs once every
+        attempt failed."""
         full = [*headers, ("Content-Type", content_type), ("User-Agent", USER_AGENT)]
         payload = body.encode("utf-8")
+        reason = ""
         for delay in [None, *retry_delays(retry)]:
             if delay:
                 await self._sleep(delay)
@@ -289,21 +310,27 @@ class Deliverer:
                 status = await http_client.post(sub.endpoint, full, payload)
             except http_client.DeliveryFailed as exc:
                 log.info("SNS delivery to %s failed: %s", sub.endpoint, exc)
+                reason = f"The endpoint could not be reached: {exc}"
                 continue
-            if 200 <= status < 300:
-                return
-            if 400 <= status < 500 and status != 429:
-                break  # the endpoint refuses this message: retrying will not help
-        if headers[0][1] == "Notification":
-            self.dead_letter(sub, body, {}, None)
+            if 200 <= status < 500:
+                return  # delivered, or refused by the endpoint: SNS counts neither as a failure to retry
+            reason = f"The endpoint answered HTTP {status}."
+        if undeliverable is not None:
+            undeliverable(reason)
 
     # -- subscription confirmations ----------------------------------------------------------------
 
     def confirm_request(self, sub: Subscription, topic: Topic, moment: datetime, kind: str = "SubscriptionConfirmation") -> None:
-        """Send a SubscriptionConfirmation (HTTP POST, or an email in the outbox) carrying the token."""
+        """Send a confirmation carrying ``sub.token``: a SubscriptionConfirmation (HTTP POST, or an
+        email in the outbox), or the UnsubscribeConfirmation an HTTP/HTTPS endpoint gets once its
+        subscription is deleted (its SubscribeURL restores the subscription)."""
+        unsubscribing = kind == "UnsubscribeConfirmation"
+        if unsubscribing and sub.protocol not in ("http", "https"):
+            return
         note = envelope.confirmation(
             self.signer, kind=kind, base_url=sub.base_url, message_id=str(uuid.uuid4()), topic_arn=topic.arn,
             token=sub.token, moment=moment, signature_version=topic.attributes.get("SignatureVersion", "1"),
+            subscription_arn=sub.arn,
         )
         if sub.protocol in ("http", "https"):
             headers = [
@@ -311,6 +338,8 @@ class Deliverer:
                 ("x-amz-sns-message-id", note["MessageId"]),
                 ("x-amz-sns-topic-arn", topic.arn),
             ]
+            if unsubscribing:
+                headers.append(("x-amz-sns-subscription-arn", sub.arn))
             no_retry = dict(attrs.DEFAULT_RETRY_POLICY, numRetries=0)
             self._spawn(self._http(sub, headers, json.dumps(note), no_retry, "text/plain; charset=UTF-8"))
         elif sub.protocol in ("email", "email-json"):

@@ -1,9 +1,9 @@
-"""The SNS JSON envelope (notifications and subscription confirmations) and its signature.
+"""The SNS JSON envelope (notifications, subscription and unsubscribe confirmations) and its signature.
 
 Messages are signed as SNS documents: the string to sign is ``Name\\nValue\\n`` for a fixed list of
 fields in byte order (Message, MessageId, Subject?, Timestamp, TopicArn, Type for notifications;
-Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type for confirmations), signed with
-RSA PKCS#1 v1.5 over SHA-1 (SignatureVersion 1) or SHA-256 (2). The RSA key and a self-signed
+Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type for subscription and unsubscribe
+confirmations), signed with RSA PKCS#1 v1.5 over SHA-1 (SignatureVersion 1) or SHA-256 (2). The RSA key and a self-signed
 certificate are made once per process; the certificate is served at ``SigningCertURL`` by the admin
 API so consumers can verify signatures as they would against AWS.
 """
@@ -151,8 +151,11 @@ def confirmation(
     token: str,
     moment: datetime,
     signature_version: str,
+    subscription_arn: str = "",
 ) -> dict[str, Any]:
-    """A signed ``SubscriptionConfirmation`` (or ``UnsubscribeConfirmation``) envelope."""
+    """A signed ``SubscriptionConfirmation`` or ``UnsubscribeConfirmation`` envelope. Both carry a
+    token and a SubscribeURL: confirming it subscribes, or restores the deactivated
+    ``subscription_arn``."""
     confirm_url = f"{base_url}/?Action=ConfirmSubscription&TopicArn={quote(topic_arn, safe='')}&Token={token}"
     if kind == "SubscriptionConfirmation":
         text = (
@@ -161,7 +164,7 @@ def confirmation(
         )
     else:
         text = (
-            f"You have chosen to deactivate subscription to the topic {topic_arn}.\n"
+            f"You have chosen to deactivate subscription {subscription_arn}.\n"
             "To cancel this operation and restore the subscription, visit the SubscribeURL included in this message."
         )
     envelope: dict[str, Any] = {
@@ -177,4 +180,3 @@ def confirmation(
     envelope["Signature"] = signer.sign(string_to_sign(envelope), signature_version)
     envelope["SigningCertURL"] = signer.cert_url(base_url)
     return envelope
-

@@ -9,7 +9,6 @@ from typing import Any
 from pycloud.services.sns.errors import invalid_parameter, invalid_parameter_value
 
 MAX_MESSAGE_BYTES = 256 * 1024
-MAX_ATTRIBUTES = 10
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
 _FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
 _PHONE = re.compile(r"^\+?[1-9][0-9]{4,14}$")
@@ -45,13 +44,21 @@ def validate_subject(subject: str | None) -> None:
         raise invalid_parameter("Invalid parameter: Subject")
 
 
-def validate_attributes(attributes: dict[str, dict[str, Any]]) -> int:
-    """Check message attributes as SNS does; returns their size in bytes (names, types and values)."""
-    if len(attributes) > MAX_ATTRIBUTES:
-        raise invalid_parameter_value(
-            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [{MAX_ATTRIBUTES}]."
-        )
+def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:
+    """The bytes message attributes add to a message: names, data types and values."""
     size = 0
+    for name, value in attributes.items():
+        blob = value.get("BinaryValue")
+        text = value.get("StringValue")
+        size += len(name.encode()) + len((value.get("DataType") or "").encode())
+        size += len(blob) if blob else len((text or "").encode("utf-8"))
+    return size
+
+
+def validate_attributes(attributes: dict[str, dict[str, Any]]) -> int:
+    """Check message attributes as SNS does; returns their size in bytes (names, types and values).
+
+    Their number is not limited here: only raw deliveries to SQS stop at ten (see ``delivery``)."""
     for name, value in attributes.items():
         lowered = name.lower()
         if (
@@ -72,7 +79,6 @@ def validate_attributes(attributes: dict[str, dict[str, Any]]) -> int:
                 raise invalid_parameter_value(
                     f"The message attribute '{name}' must contain non-empty message attribute value for message attribute type 'Binary'."
                 )
-            size += len(blob)
         else:
             text = value.get("StringValue")
             if text is None or text == "":
@@ -83,9 +89,7 @@ def validate_attributes(attributes: dict[str, dict[str, Any]]) -> int:
                 _check_number(name, text)
             elif data_type == "String.Array":
                 _check_array(name, text)
-            size += len(text.encode("utf-8"))
-        size += len(name.encode()) + len(data_type.encode())
-    return size
+    return attributes_size(attributes)
 
 
 def _check_number(name: str, text: str) -> None:

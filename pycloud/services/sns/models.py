@@ -92,6 +92,12 @@ def topic_table(store: StateStore) -> RecordTable[Topic]:
     return RecordTable(store, SERVICE, "topic", Topic)
 
 
+def unsubscribed_table(store: StateStore) -> RecordTable[Subscription]:
+    """Deleted HTTP/HTTPS subscriptions whose UnsubscribeConfirmation token can still restore them
+    (stored like subscriptions, under the topic's account and region, keyed by subscription id)."""
+    return RecordTable(store, SERVICE, "unsubscribed", Subscription)
+
+
 def split_topic_arn(arn: str) -> tuple[str, str, str] | None:
     """(region, account, name) of a topic ARN, or None when ``arn`` is not one."""
     parts = arn.split(":")

@@ -23,7 +23,14 @@ from pycloud.services.sns import endpoints, messages, topic_policy
 from pycloud.services.sns.delivery import Deliverer, Published
 from pycloud.services.sns.envelope import Signer, timestamp
 from pycloud.services.sns.errors import invalid_parameter, subscription_not_found, topic_not_found
-from pycloud.services.sns.models import Subscription, SubscriptionTable, Topic, split_topic_arn, topic_table
+from pycloud.services.sns.models import (
+    Subscription,
+    SubscriptionTable,
+    Topic,
+    split_topic_arn,
+    topic_table,
+    unsubscribed_table,
+)
 
 PAGE_SIZE = 100
 TOKEN_TTL_SECONDS = 3 * 24 * 3600
@@ -62,6 +69,7 @@ class SnsProvider(Provider):
         super().__init__(runtime)
         self.topics = topic_table(runtime.state)
         self.subscriptions = SubscriptionTable(runtime.state)
+        self.unsubscribed = unsubscribed_table(runtime.state)
         self.signer = Signer()
         self.delivery = Deliverer(runtime, self.signer)
         self._dedup: dict[str, dict[str, tuple[float, str, str]]] = {}
@@ -70,6 +78,7 @@ class SnsProvider(Provider):
     def reset(self) -> None:
         self.topics.clear()
         self.subscriptions.clear()
+        self.unsubscribed.clear()
         self.delivery.cancel_all()
         self._dedup.clear()
         self._sequence.clear()
@@ -170,6 +179,9 @@ class SnsProvider(Provider):
             raise
         for sub in self.subscriptions.of_topic(topic.arn):
             self.subscriptions.delete(topic.account_id, topic.region, sub.id)
+            self._say_goodbye(sub, topic, ctx, restorable=False)
+        for sub in [s for s in self.unsubscribed.values(topic.account_id, topic.region) if s.topic_arn == topic.arn]:
+            self.unsubscribed.delete(topic.account_id, topic.region, sub.id)
         self.topics.delete(topic.account_id, topic.region, topic.name)
         self._dedup.pop(topic.arn, None)
         return {}
@@ -272,7 +284,7 @@ class SnsProvider(Provider):
         stored: dict[str, str] = {}
         # FilterPolicyScope first: the policy is validated for the scope it will be used with.
         for key in sorted(requested, key=lambda k: k != "FilterPolicyScope"):
-            stored[key] = attrs.validate_subscription_attribute(key, requested[key], protocol, stored)
+            stored[key] = attrs.validate_subscription_attribute(key, requested[key], protocol, stored, fifo_topic=topic.fifo)
         if protocol == "firehose" and not stored.get("SubscriptionRoleArn"):
             raise invalid_parameter("Invalid parameter: Attributes Reason: SubscriptionRoleArn is required for firehose subscriptions")
         if stored.get("FilterPolicy") and "FilterPolicyScope" not in stored:
@@ -306,7 +318,8 @@ class SnsProvider(Provider):
         return {"SubscriptionArn": sub.arn}
 
     def confirm_subscription(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """Confirm with the token sent to the endpoint (works unsigned, from the SubscribeURL)."""
+        """Confirm with the token sent to the endpoint (works unsigned, from the SubscribeURL); the
+        token of an UnsubscribeConfirmation restores the deleted subscription under its old ARN."""
         topic = self._find_topic(params["TopicArn"])
         token = params["Token"]
         now = self.runtime.clock.time()
@@ -321,6 +334,15 @@ class SnsProvider(Provider):
                 sub.authenticated = authenticated and ctx.principal.kind != "anonymous"
                 self._save_subscription(sub)
                 return {"SubscriptionArn": sub.arn}
+        restored = self._restore(topic, token, now)
+        if restored is not None:
+            for again in self.subscriptions.of_topic(topic.arn):
+                if again.protocol == restored.protocol and again.endpoint == restored.endpoint:
+                    return {"SubscriptionArn": again.arn}  # subscribed again meanwhile: nothing to restore
+            authenticated = str(params.get("AuthenticateOnUnsubscribe", "")).lower() == "true"
+            restored.authenticated = authenticated and ctx.principal.kind != "anonymous"
+            self._save_subscription(restored)
+            return {"SubscriptionArn": restored.arn}
         raise invalid_parameter("Invalid token")
 
     def unsubscribe(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -339,7 +361,31 @@ class SnsProvider(Provider):
         if topic is not None:
             self._save_topic(Topic(topic.name, topic.account_id, topic.region, topic.arn, topic.fifo, topic.attributes,
                                    topic.tags, topic.deleted_subscriptions + 1))
+            self._say_goodbye(sub, topic, ctx, restorable=True)
         return {}
+
+    def _say_goodbye(self, sub: Subscription, topic: Topic, ctx: RequestContext, *, restorable: bool) -> None:
+        """A confirmed HTTP/HTTPS subscription just deleted gets an UnsubscribeConfirmation whose
+        token (valid three days) restores it through ConfirmSubscription, unless its topic is going too."""
+        if not sub.confirmed or sub.protocol not in ("http", "https"):
+            return
+        sub.token = secrets.token_hex(64)
+        sub.token_expires = self.runtime.clock.time() + TOKEN_TTL_SECONDS
+        if restorable:
+            self.unsubscribed.put(topic.account_id, topic.region, sub.id, sub)
+        self.delivery.confirm_request(sub, topic, ctx.now, "UnsubscribeConfirmation")
+
+    def _restore(self, topic: Topic, token: str, now: float) -> Subscription | None:
+        """The unsubscribed subscription ``token`` (from its UnsubscribeConfirmation) restores, if any."""
+        for sub in self.unsubscribed.values(topic.account_id, topic.region):
+            if sub.topic_arn != topic.arn:
+                continue
+            if now > sub.token_expires:
+                self.unsubscribed.delete(topic.account_id, topic.region, sub.id)
+            elif secrets.compare_digest(sub.token, token):
+                self.unsubscribed.delete(topic.account_id, topic.region, sub.id)
+                return sub
+        return None
 
     @staticmethod
     def _listing(sub: Subscription) -> dict[str, str]:
@@ -399,7 +445,8 @@ class SnsProvider(Provider):
         sub = self._owned_subscription(ctx, params["SubscriptionArn"])
         name = params["AttributeName"]
         value = params.get("AttributeValue") or ""
-        stored = attrs.validate_subscription_attribute(name, value, sub.protocol, sub.attributes)
+        fifo_topic = sub.topic_arn.endswith(".fifo")  # only FIFO topics' names end so
+        stored = attrs.validate_subscription_attribute(name, value, sub.protocol, sub.attributes, fifo_topic=fifo_topic)
         new_attributes = dict(sub.attributes)
         new_attributes[name] = stored
         if name == "FilterPolicy":
@@ -509,9 +556,12 @@ class SnsProvider(Provider):
                     "It can be at most 80 letters long.",
                     400,
                 )
-        total = sum(len((entry.get("Message") or "").encode("utf-8")) for entry in entries)
+        total = sum(
+            len((entry.get("Message") or "").encode("utf-8")) + messages.attributes_size(entry.get("MessageAttributes") or {})
+            for entry in entries
+        )
         if total > messages.MAX_MESSAGE_BYTES:
-            raise ServiceError("BatchRequestTooLong", "The length of all the messages put together is more than the limit.", 400)
+            raise ServiceError("BatchRequestTooLong", "The length of all the batch messages put together is more than the limit.", 400)
         successful: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
         subscriptions = self.subscriptions.of_topic(topic.arn)
