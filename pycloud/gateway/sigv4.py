@@ -69,6 +69,12 @@ def canonical_uri(raw_path: str, *, s3: bool) -> str:
         return "/"
     if s3:
         return raw_path
+    return _normalised_uri(raw_path)
+
+
+@lru_cache(maxsize=1024)
+def _normalised_uri(raw_path: str) -> str:
+    # JSON and query services post to a handful of paths ("/", a queue URL's path): remembered.
     return quote(remove_dot_segments(raw_path), safe="/~")
 
 

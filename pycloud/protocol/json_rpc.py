@@ -51,7 +51,8 @@ class JsonProtocol:
             document: Any = {}
         else:
             try:
-                document = json.loads(body)
+                # Clients send UTF-8 objects; anything else takes json.loads's encoding detection.
+                document = _decode(body.decode("utf-8")) if body[:1] == b"{" else json.loads(body)
             except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
                 raise serialization_error("Unable to parse request body as JSON.") from exc
         if not isinstance(document, dict):
@@ -77,8 +78,12 @@ class JsonProtocol:
         return _json_response(service, status, body, headers)
 
 
+_decode = json.JSONDecoder().decode
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def _json_response(service: ServiceModel, status: int, tree: Any, headers: list[tuple[str, str]]) -> HttpResponse:
-    payload = json.dumps(tree, separators=(",", ":"), default=str).encode("utf-8")
+    payload = _encode(tree).encode("utf-8")
     return HttpResponse(
         status=status,
         headers=[

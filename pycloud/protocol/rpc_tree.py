@@ -341,16 +341,20 @@ class _EncoderCompiler:
         if kind == "structure":
             if shape.get("document"):
                 return lambda value: value
-            members = [(name, name if self.cbor else ref_.get("locationName", name), self.member(ref_))
+            shapes = self.service.shapes
+            # (member, wire key, is a string member, codec): string values of string members are
+            # their own encoding, so they skip the call.
+            members = [(name, name if self.cbor else ref_.get("locationName", name),
+                        shapes[ref_["shape"]]["type"] in ("string", "character"), self.member(ref_))
                        for name, ref_ in shape.get("members", {}).items()]
 
             def structure(value: Any) -> Any:
                 result = {}
                 get = value.get
-                for name, key, encode in members:
+                for name, key, plain, encode in members:
                     item = get(name)
                     if item is not None:
-                        result[key] = encode(item)
+                        result[key] = item if plain and type(item) is str else encode(item)
                 return result
 
             return structure
