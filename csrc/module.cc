@@ -13,6 +13,7 @@
 #include "common/cpu_features.h"
 #include "common/crc_combine.h"
 #include "common/hasher.h"
+#include "common/sigv4_py.h"
 #include "objstore/objstore_py.h"
 #include "queue/queue_py.h"
 #include "pyutil.h"
@@ -162,6 +163,7 @@ void RegisterCommon(py::module_& m) {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "pycloud native core: checksums and data planes, GIL released for bulk work.";
   pycloud::RegisterCommon(m);
+  pycloud::RegisterSigv4(m);
   pycloud::RegisterObjstore(m);
   pycloud::RegisterQueue(m);
 }
