@@ -48,6 +48,14 @@ def _token(value: Any) -> str:
     return type(value).__name__.upper()
 
 
+def _number_text(value: int | float) -> str:
+    """A number as an error message shows it (Python refuses to print integers of over 4,300 digits)."""
+    try:
+        return str(value)
+    except ValueError:
+        return "(a number too long to show)"
+
+
 def _mismatch(value: Any, kind: str) -> ServiceError:
     if isinstance(value, dict):
         return serialization_error("Start of structure or map found where not expected.")
@@ -128,10 +136,15 @@ class TreeDecoder:
                 low, high = INTEGER_RANGES[kind]
                 if low <= value <= high:
                     return value
-                raise serialization_error(f"NUMBER_VALUE {value} is out of range for {_TARGET_NAMES[kind]}")
+                raise serialization_error(f"NUMBER_VALUE {_number_text(value)} is out of range for {_TARGET_NAMES[kind]}")
         elif kind in FLOAT_TYPES:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return float(value)
+                try:
+                    return float(value)
+                except OverflowError:
+                    raise serialization_error(
+                        f"NUMBER_VALUE {_number_text(value)} is out of range for {_TARGET_NAMES[kind]}"
+                    ) from None
             if isinstance(value, str) and value in ("NaN", "Infinity", "-Infinity"):
                 return float(value.replace("Infinity", "inf"))
         elif kind == "boolean":
@@ -242,7 +255,8 @@ def _codecs(service: ServiceModel, direction: str, cbor: bool) -> dict[int, Code
 
 def _compiled(cache: dict[int, Codec], shape: dict[str, Any], build: Callable[[], Codec]) -> Codec:
     """The codec of ``shape`` from ``cache``, built on first use. While a shape is being built its
-    entry is a trampoline, so a shape that refers to itself gets one and the rest get the codec."""
+    entry is a trampoline, so a shape that refers to itself gets one and the rest get the codec.
+    Keyed by identity: ``shape`` must be one of the model's own shapes, which live as long as it."""
     key = id(shape)
     codec = cache.get(key)
     if codec is None:
@@ -347,6 +361,8 @@ class _EncoderCompiler:
             members = [(name, name if self.cbor else ref_.get("locationName", name),
                         shapes[ref_["shape"]]["type"] in ("string", "character"), self.member(ref_))
                        for name, ref_ in shape.get("members", {}).items()]
+            if not members:
+                return lambda value: {}  # reads no member, so any value (not only a dict) gives {}
 
             def structure(value: Any) -> Any:
                 result = {}
@@ -365,6 +381,7 @@ class _EncoderCompiler:
             val = self.member(shape["value"])
             return lambda value: {str(k): val(v) for k, v in value.items() if v is not None}
         if kind in ("string", "character"):
-            return lambda value: value if type(value) is str else str(value)
+            # A str subclass (a string enum) is kept as it is: its str() may be its name, not its value.
+            return lambda value: value if type(value) is str or isinstance(value, str) else str(value)
         slow = self.generic.value
         return lambda value: slow(ref, shape, value)
