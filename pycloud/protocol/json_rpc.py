@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from pycloud.protocol.errors import ServiceError, serialization_error
@@ -79,7 +80,15 @@ class JsonProtocol:
 
 
 _decode = json.JSONDecoder().decode
-_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+if c_make_encoder is not None:
+    # The C encoder built once: JSONEncoder.encode builds one per call. Trees never hold cycles,
+    # so no markers (circular-reference bookkeeping) are kept.
+    _c_encoder = c_make_encoder(None, str, encode_basestring_ascii, None, ":", ",", False, False, True)
+
+    def _encode(tree: Any) -> str:
+        return "".join(_c_encoder(tree, 0))
+else:  # pragma: no cover - CPython always has the C accelerator
+    _encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 def _json_response(service: ServiceModel, status: int, tree: Any, headers: list[tuple[str, str]]) -> HttpResponse:
