@@ -1,4 +1,4 @@
-"""The ``pycloud`` command: serve | status | reset."""
+"""The ``pycloud`` command: serve | status | reset | bench."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
         help="use your own provider class for a service (repeatable)",
     )
 
+    # listed here for --help; `pycloud bench ...` is dispatched before parsing (see main), so the
+    # benchmark tool is only imported when it runs
+    commands.add_parser("bench", help="benchmark this or any AWS-compatible endpoint (pycloud bench --help)",
+                        add_help=False)
+
     for name, text in (("status", "show a running server's health"), ("reset", "wipe a running server's state")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--endpoint", default="http://127.0.0.1:4566", help="the server's URL")
@@ -47,6 +52,11 @@ def _admin_call(endpoint: str, method: str, path: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pycloud`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from pycloud.bench.cli import main as bench_main
+
+        return bench_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "serve":
         from pycloud.config import ConfigError, load_settings
