@@ -100,3 +100,13 @@ def test_two_endpoints_interleaved_with_ratios(tmp_path: Path) -> None:
     first, second = data["summary"]
     assert first["ops_ratio_to_first"] == 1.0 and second["ops_ratio_to_first"] > 0
     assert first["completed"] == 200
+
+
+@pytest.mark.skipif(native_engine() is None, reason="pycloud._core has no LoadGenerator in this build")
+def test_http_get_ceiling_workload(tmp_path: Path) -> None:
+    out = tmp_path / "get.json"
+    _bench("http-get", "--path", "/_pycloud/health", "--spawn", "pycloud", "--requests", "300", "--concurrency", "4",
+           "--json", str(out))
+    (run,) = _runs(out)
+    _sane(run, 300)
+    assert run["workload"] == "http-get"

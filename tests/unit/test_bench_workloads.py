@@ -25,9 +25,18 @@ def test_registry_holds_every_workload_of_the_issue() -> None:
     dynamic = {n for n, c in WORKLOADS.items() if not c.replayable}
     assert dynamic == {"s3-multipart", "s3-list", "sqs-receive", "sqs-e2e"}
     for name, cls in WORKLOADS.items():
-        assert cls.name == name and cls.help and cls.service in ("s3", "sqs")
+        assert cls.name == name and cls.help and cls.service in ("s3", "sqs", "http")
         assert cls().resource_name().startswith("pycloud-bench-")
-        assert cls().resources()
+        assert bool(cls().resources()) == (cls.service != "http")  # the ceiling workload creates nothing
+
+
+def test_http_get_replays_one_unsigned_get() -> None:
+    workload = WORKLOADS["http-get"]({"path": "/4k"})
+    workload.url = "http://127.0.0.1:18080"
+    assert workload.replay_requests(5000) == [b"GET /4k HTTP/1.1\r\nHost: 127.0.0.1:18080\r\n\r\n"]
+    for bad in ("4k", "/a b", "/x\r\nEvil: 1"):
+        with pytest.raises(SpecError):
+            WORKLOADS["http-get"].options[0].parse(bad)
 
 
 def test_register_adds_a_small_class_and_refuses_duplicates() -> None:

@@ -28,7 +28,7 @@ def all_options() -> dict[str, Option]:
     return out
 
 
-from pycloud.bench.workloads import s3, sqs  # noqa: E402,F401 - registers the workloads
+from pycloud.bench.workloads import http, s3, sqs  # noqa: E402,F401 - registers the workloads
 
 __all__ = ["WORKLOADS", "Option", "SpecError", "Workload", "all_options", "parse_mix", "parse_size",
            "parse_sizes", "register"]
