@@ -148,7 +148,9 @@ class SqsReceive(SqsWorkload):
     replayable = False
     options = (
         SqsWorkload.options[0],
-        Option("prefill", lambda t: max(0, int(t)), "10000", "sqs-receive messages sent before the run"),
+        # Enough for about 10,000 full pairs: a drained queue is topped up 10 at a time, which mixes
+        # sends into what is measured.
+        Option("prefill", lambda t: max(0, int(t)), "100000", "sqs-receive messages sent before the run"),
     )
 
     def setup(self, session: Session) -> None:
