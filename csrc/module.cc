@@ -14,6 +14,7 @@
 #include "common/crc_combine.h"
 #include "common/hasher.h"
 #include "common/sigv4_py.h"
+#include "loadgen/loadgen_py.h"
 #include "objstore/objstore_py.h"
 #include "queue/queue_py.h"
 #include "pyutil.h"
@@ -166,4 +167,5 @@ PYBIND11_MODULE(_core, m) {
   pycloud::RegisterSigv4(m);
   pycloud::RegisterObjstore(m);
   pycloud::RegisterQueue(m);
+  pycloud::RegisterLoadgen(m);
 }

@@ -1,5 +1,7 @@
 #include "common/sigv4_py.h"
 
+#include <pybind11/pybind11.h>
+
 #include <string>
 #include <string_view>
 
