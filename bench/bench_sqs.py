@@ -117,17 +117,21 @@ def _receive_delete_worker(endpoint: str, queue_url: str, deadline: float, threa
     last = [0.0] * threads
 
     def worker(slot: int) -> None:
-        client = LeanSqsClient(endpoint)
+        client = LeanSqsClient(endpoint, timeout=15.0)
         receive = {"QueueUrl": queue_url, "MaxNumberOfMessages": 10}
-        while time.time() < deadline:
-            messages = client.call("ReceiveMessage", receive).get("Messages", [])
-            if not messages:
-                break  # drained: the rate is measured up to the last delete
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-            answer = client.call("DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": entries})
-            moved[slot] += len(answer.get("Successful", []))
-            last[slot] = time.time()
-        client.close()
+        try:
+            while time.time() < deadline:
+                messages = client.call("ReceiveMessage", receive).get("Messages", [])
+                if not messages:
+                    break  # drained: the rate is measured up to the last delete
+                entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+                answer = client.call("DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": entries})
+                moved[slot] += len(answer.get("Successful", []))
+                last[slot] = time.time()
+        except OSError as exc:  # a server that stops answering a connection ends that connection's share
+            print(f"  receive+delete connection {slot}: {exc!r}", flush=True)
+        finally:
+            client.close()
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(worker, range(threads)))
@@ -140,7 +144,9 @@ def receive_delete(endpoint: str, queue_url: str, seconds: float, processes: int
     The backlog must outlast the run; if it drains first, the rate is counted up to the last delete."""
     started = time.time()
     deadline = started + seconds
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: this process has had threads (the fill), and a forked child can inherit a lock
+    # one of them held
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = list(pool.map(_receive_delete_worker, [endpoint] * processes, [queue_url] * processes,
                                 [deadline] * processes, [threads] * processes))
     moved = sum(count for count, _ in results)
@@ -174,6 +180,11 @@ def wake_up_latency(endpoint: str, queue_url: str, rounds: int = 200) -> tuple[f
     return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
 
 
+def _progress(name: str, row: dict[str, float]) -> None:
+    metric, value = next(reversed(row.items()))
+    print(f"  {name} {metric}: {value:,.1f}", flush=True)
+
+
 def bench_server(name: str, proc: Process, seconds: int, deep: bool, backlog: int) -> dict[str, float]:
     endpoint = proc.endpoint
     caller = Caller(endpoint)
@@ -181,17 +192,22 @@ def bench_server(name: str, proc: Process, seconds: int, deep: bool, backlog: in
     sends = caller.call("CreateQueue", {"QueueName": "sends"})["QueueUrl"]
     one = [signed_request(endpoint, "SendMessage", {"QueueUrl": sends, "MessageBody": "x" * 100})]
     row["send_replayed_per_s"] = wrk_requests(endpoint, one, seconds)
+    _progress(name, row)
     distinct = [signed_request(endpoint, "SendMessage", {"QueueUrl": sends, "MessageBody": f"message {i:06d}"})
                 for i in range(12_000)]
     row["send_per_s"] = wrk_requests(endpoint, distinct, seconds)
+    _progress(name, row)
     batch = [signed_request(endpoint, "SendMessageBatch", {"QueueUrl": sends, "Entries": [
         {"Id": str(j), "MessageBody": f"message {i:05d}-{j}"} for j in range(10)]}) for i in range(2_000)]
     row["send_batch_msgs_per_s"] = 10 * wrk_requests(endpoint, batch, seconds)
+    _progress(name, row)
     moves = caller.call("CreateQueue", {"QueueName": "moves"})["QueueUrl"]
     fill(endpoint, moves, backlog)
     row["receive_delete_msgs_per_s"] = receive_delete(endpoint, moves, seconds)
+    _progress(name, row)
     polls = caller.call("CreateQueue", {"QueueName": "polls"})["QueueUrl"]
     row["wakeup_p50_ms"], row["wakeup_p99_ms"] = wake_up_latency(endpoint, polls)
+    _progress(name, row)
     if deep:
         depth = caller.call("CreateQueue", {"QueueName": "depth"})["QueueUrl"]
         one_deep = [signed_request(endpoint, "SendMessage", {"QueueUrl": depth, "MessageBody": "x" * 100})]

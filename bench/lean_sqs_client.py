@@ -22,7 +22,7 @@ class LeanSqsClient:
     """One keep-alive connection to an SQS JSON endpoint, signing every call."""
 
     def __init__(self, endpoint: str, access_key: str = "test", secret_key: str = "test",
-                 region: str = "us-east-1") -> None:
+                 region: str = "us-east-1", timeout: float = 60.0) -> None:
         parts = urlsplit(endpoint)
         self.host = parts.netloc
         self.address = (parts.hostname or "127.0.0.1", parts.port or 80)
@@ -30,7 +30,8 @@ class LeanSqsClient:
         self.secret_key = secret_key
         self.region = region
         self._keys: dict[str, bytes] = {}
-        self.sock = socket.create_connection(self.address)
+        self.timeout = timeout
+        self.sock = socket.create_connection(self.address, timeout=timeout)  # a stuck server fails the run
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
@@ -74,15 +75,25 @@ class LeanSqsClient:
             self._fill()
         head, _, rest = self.buffer.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
+        version, status_text = lines[0].split(b" ", 2)[:2]
+        status = int(status_text)
         length = 0
+        keep_alive = version == b"HTTP/1.1"
         for line in lines[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value)
+            elif name == b"connection":
+                keep_alive = value.strip().lower() == b"keep-alive" or (keep_alive and value.strip().lower() != b"close")
         while len(rest) < length:
             rest += self._recv()
         self.buffer = rest[length:]
+        if not keep_alive:  # HTTP/1.0 servers (moto's) answer one request per connection
+            self.sock.close()
+            self.sock = socket.create_connection(self.address, timeout=self.timeout)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
         return status, rest[:length]
 
     def _fill(self) -> None:

@@ -148,9 +148,11 @@ class SqsReceive(SqsWorkload):
     replayable = False
     options = (
         SqsWorkload.options[0],
-        # Enough for about 10,000 full pairs: a drained queue is topped up 10 at a time, which mixes
-        # sends into what is measured.
-        Option("prefill", lambda t: max(0, int(t)), "100000", "sqs-receive messages sent before the run"),
+        # Enough for 30,000 full pairs: a drained queue is topped up 10 at a time, which mixes sends
+        # into what is measured. A slow endpoint gets what --prefill-seconds allow.
+        Option("prefill", lambda t: max(0, int(t)), "300000", "sqs-receive messages sent before the run"),
+        Option("prefill-seconds", lambda t: max(1.0, float(t)), "30",
+               "sqs-receive: stop pre-filling after this many seconds"),
     )
 
     def setup(self, session: Session) -> None:
@@ -162,8 +164,12 @@ class SqsReceive(SqsWorkload):
         batches = [bodies[i:i + 10] for i in range(0, len(bodies), 10)]
         sessions = [self.session() for _ in range(8)]
 
+        deadline = time.monotonic() + self.settings["prefill_seconds"]
+
         def fill(index: int) -> None:
             for batch in batches[index::len(sessions)]:
+                if time.monotonic() > deadline:
+                    return
                 self.send_batch(sessions[index], batch)
 
         try:
