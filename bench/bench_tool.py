@@ -75,7 +75,8 @@ def main() -> int:
         unit = "msgs/s (pairs x 10)" if per == 10 else "ops/s"
         line = f"{workload:<12} pycloud {ours * per:>10,.0f} {unit}  ({ours * per / wrk_rate:.2f}x nginx)"
         if "moto" in rows and rows["moto"]["ops_per_s"]:
-            line += f"  moto {rows['moto']['ops_per_s']:>8,.0f} ops/s  ({ours / rows['moto']['ops_per_s']:.1f}x moto)"
+            theirs = rows["moto"]["ops_per_s"]
+            line += f"  moto {theirs * per:>8,.1f} {unit}  ({ours / theirs:.1f}x moto)"
         print(line)
     write_results("tool", report)
     return 0
