@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 
 import pytest
 
+from tests.support.aws_cli import aws_json, run_aws_cli
+
 
 def _aws(pycloud, *args: str) -> dict:
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
-    env.pop("AWS_PROFILE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "awscli", "--endpoint-url", pycloud.endpoint, "--output", "json", *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if result.stdout.strip() else {}
+    return aws_json(pycloud.endpoint, *args, timeout=120) or {}
 
 
 def _pycloud(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -46,12 +40,7 @@ def test_aws_cli(pycloud, args, check, _code):
 
 @pytest.mark.parametrize("args,_check,code", CLI_CALLS, ids=[" ".join(c[0]) for c in CLI_CALLS])
 def test_aws_cli_bad_secret(pycloud, args, _check, code):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="wrong", AWS_DEFAULT_REGION="us-east-1")
-    env.pop("AWS_PROFILE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "awscli", "--endpoint-url", pycloud.endpoint, "--cli-read-timeout", "10", *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
+    result = run_aws_cli(pycloud.endpoint, "--cli-read-timeout", "10", *args, secret_key="wrong", timeout=120)
     assert result.returncode != 0
     assert code in result.stderr, result.stderr
 

@@ -12,7 +12,8 @@ import json
 import uuid
 
 import pytest
-from sns_helpers import aws_json, run_aws_cli, verify_signature
+from aws_cli import aws_json, run_aws_cli
+from sns_helpers import verify_signature
 
 # Looked up, not imported: importing awscli into the test process would change how botocore parses
 # timestamps for every later test.

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -17,6 +14,8 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.config import Config
+
+from tests.support.aws_cli import aws_json
 
 
 def unique(prefix: str = "q") -> str:
@@ -64,14 +63,7 @@ class SqsAccount:
 
     def cli(self, *args: str, region: str = "us-east-1") -> Any:
         """Run ``aws sqs ...`` against the server; the parsed JSON output (None when empty)."""
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": self.key, "AWS_SECRET_ACCESS_KEY": self.secret,
-               "AWS_DEFAULT_REGION": region, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-        done = subprocess.run(
-            [sys.executable, "-m", "awscli", "--endpoint-url", self.server.endpoint, "--output", "json", "sqs", *args],
-            capture_output=True, text=True, env=env, timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else None
+        return aws_json(self.server.endpoint, "sqs", *args, region=region, access_key=self.key, secret_key=self.secret)
 
 
 def account_fixture(account: str, key: str, secret: str, name: str) -> Callable[..., SqsAccount]:
