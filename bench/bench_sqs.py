@@ -7,8 +7,8 @@ Workloads (each server fresh, ephemeral, one standard queue, JSON protocol as cu
 - SendMessageBatch of 10, messages/s: the same with batches;
 - ReceiveMessage(10) + DeleteMessageBatch, messages moved/s: 2 client processes of 6 connections
   each, every connection receiving up to 10 and deleting them in one batch, over a queue pre-filled
-  with 300,000 messages (4,000 for moto); every request signed with SigV4 by a lean client
-  (``lean_sqs_client.py``: hashlib/hmac and raw keep-alive sockets, so the client is not the cap);
+  with 300,000 messages (4,000 for moto); every request signed with SigV4 by ``pycloud bench``'s
+  lean session (``pycloud.bench.session``: raw keep-alive sockets, so the client is not the cap);
 - long-poll wake-up: a ReceiveMessage with WaitTimeSeconds=20 is waiting when a SendMessage is sent;
   latency from the send's start to the receive's answer, p50 and p99 of 200;
 - send cost at depth: SendMessage req/s into an empty queue and into one holding 1,000,000 messages
@@ -42,7 +42,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_gateway import Process, comparison_row, free_port, start_moto, start_pycloud, write_results  # noqa: E402
 from bench_s3 import nginx_4k  # noqa: E402
-from lean_sqs_client import LeanSqsClient  # noqa: E402
+
+from pycloud.bench.client import TransportError  # noqa: E402
+from pycloud.bench.session import Credentials, Session  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -111,27 +113,36 @@ def fill(endpoint: str, queue_url: str, count: int) -> None:
 
 
 def _receive_delete_worker(endpoint: str, queue_url: str, deadline: float, threads: int) -> tuple[int, float]:
-    """One client process: ``threads`` lean clients receiving up to 10 and deleting them in one
+    """One client process: ``threads`` connections receiving up to 10 and deleting them in one
     batch until the deadline or an empty queue; (messages moved, when the last delete answered)."""
     moved = [0] * threads
     last = [0.0] * threads
 
     def worker(slot: int) -> None:
-        client = LeanSqsClient(endpoint, timeout=15.0)
+        session = Session(endpoint, Credentials(), timeout=15.0)
+
+        def call(target: str, payload: dict) -> dict:
+            answer = session.send("sqs", "POST", "/", headers={
+                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{target}",
+            }, body=json.dumps(payload).encode())
+            if answer.status != 200:
+                raise RuntimeError(f"{target}: {answer.status} {answer.body[:200]!r}")
+            return json.loads(answer.body)
+
         receive = {"QueueUrl": queue_url, "MaxNumberOfMessages": 10}
         try:
             while time.time() < deadline:
-                messages = client.call("ReceiveMessage", receive).get("Messages", [])
+                messages = call("ReceiveMessage", receive).get("Messages", [])
                 if not messages:
                     break  # drained: the rate is measured up to the last delete
                 entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-                answer = client.call("DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": entries})
+                answer = call("DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": entries})
                 moved[slot] += len(answer.get("Successful", []))
                 last[slot] = time.time()
-        except OSError as exc:  # a server that stops answering a connection ends that connection's share
+        except (OSError, TransportError) as exc:  # a server that stops answering ends that connection's share
             print(f"  receive+delete connection {slot}: {exc!r}", flush=True)
         finally:
-            client.close()
+            session.close()
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(worker, range(threads)))
