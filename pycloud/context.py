@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 class Principal:
     """The authenticated caller.
 
-    ``kind`` is ``root``, ``user``, ``assumed-role`` or ``anonymous``. ``access_key`` is the
-    key id the request was signed with (empty for anonymous requests).
+    ``kind`` is ``root``, ``user``, ``assumed-role``, ``federated-user`` or ``anonymous``.
+    ``access_key`` is the key id the request was signed with (empty for anonymous requests).
+    ``session`` is what a temporary credential carries (``pycloud.iam.directory.SessionData``).
     """
 
     account_id: str
@@ -23,7 +24,7 @@ class Principal:
     kind: str = "root"
     access_key: str = ""
     user_id: str = ""
-    session: dict[str, Any] = field(default_factory=dict)
+    session: Any = None
 
 
 @dataclass

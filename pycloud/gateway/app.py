@@ -16,6 +16,7 @@ from pycloud.gateway.admin import ACCOUNT_RECORD, AdminApi
 from pycloud.gateway.dispatcher import Dispatcher
 from pycloud.gateway.server import HttpServer
 from pycloud.iam.credentials import CredentialStore
+from pycloud.iam.directory import PolicyDirectory
 from pycloud.services.base import ServiceRuntime
 from pycloud.services.registry import PROVIDERS, parse_overrides, subscribe_consumers
 from pycloud.state.store import StateStore
@@ -48,8 +49,13 @@ def build_app(settings: Settings) -> App:
     for record in state.load(*ACCOUNT_RECORD):
         data = record.record
         credentials.add_account(data["id"], data["access_key"], data["secret_key"], data.get("name", ""))
-    runtime = ServiceRuntime(clock=process_clock, state=state, events=EventBus(), credentials=credentials, settings=settings)
+    policies = PolicyDirectory()
+    runtime = ServiceRuntime(
+        clock=process_clock, state=state, events=EventBus(), credentials=credentials, settings=settings, policies=policies
+    )
     dispatcher = Dispatcher(runtime, settings)
+    policies.attach(dispatcher.provider)
+    credentials.add_resolver(policies.resolve_credential)  # IAM/STS keys kept as records
     dispatcher.admin = AdminApi(dispatcher, sorted(set(PROVIDERS) | set(parse_overrides(settings.providers))))
     subscribe_consumers(runtime.events, dispatcher.provider)  # deliveries (S3 → SQS...) work from the start
     return App(settings, runtime, dispatcher)

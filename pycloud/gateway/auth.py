@@ -329,6 +329,10 @@ class AuthResult:
         cred = self.credential
         if cred is None:
             return _principal("", "", "anonymous", "", "")
+        if cred.session is not None:
+            from pycloud.context import Principal
+
+            return Principal(cred.account_id, cred.arn, cred.kind, cred.access_key, cred.user_id, cred.session)
         return _principal(cred.account_id, cred.arn, cred.kind, cred.access_key, cred.user_id)
 
 
@@ -682,6 +686,8 @@ class _Authenticator:
                 raise self.fail("unknown_key", fields={"AWSAccessKeyId": access_key} if self.is_s3() else None)
             account = self.store.default_account
             return Credential(access_key, "", account, root_arn(account), verified=False)
+        if not cred.active:  # an IAM user's key set Inactive is refused as AWS refuses it
+            raise self.fail("unknown_key", fields={"AWSAccessKeyId": access_key} if self.is_s3() else None)
         if cred.session_token is not None:
             if token is None:
                 # a temporary key without its token is not a key AWS recognises

@@ -8,8 +8,10 @@ own keys later through ``add``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pycloud.iam.arn import root_arn
 
@@ -28,6 +30,10 @@ class Credential:
     expires: datetime | None = None
     verified: bool = True
     """False for keys that merely map unknown access keys onto the default account."""
+    session: Any = None
+    """What a temporary credential carries (``pycloud.iam.directory.SessionData``), else None."""
+    active: bool = True
+    """False for an IAM user's key set ``Inactive``: signatures with it are refused."""
 
 
 @dataclass
@@ -47,6 +53,7 @@ class CredentialStore:
         self._lock = threading.Lock()
         self._keys: dict[str, Credential] = {}
         self.accounts: dict[str, Account] = {}
+        self._resolvers: list[Callable[[str], Credential | None]] = []
         self.add_account(default_account, default_key, default_secret, name="default")
 
     def add_account(self, account_id: str, access_key: str, secret_key: str, name: str = "") -> Account:
@@ -70,6 +77,18 @@ class CredentialStore:
         with self._lock:
             self._keys.pop(access_key, None)
 
+    def add_resolver(self, resolver: Callable[[str], Credential | None]) -> None:
+        """Consult ``resolver`` for keys not registered here (IAM and STS keys kept as records,
+        whose provider has not been created yet in this process); a found key is registered."""
+        self._resolvers.append(resolver)
+
     def get(self, access_key: str) -> Credential | None:
         """The credential for ``access_key``, or None if unknown."""
-        return self._keys.get(access_key)
+        credential = self._keys.get(access_key)
+        if credential is None and self._resolvers:
+            for resolver in self._resolvers:
+                credential = resolver(access_key)
+                if credential is not None:
+                    self.add(credential)
+                    break
+        return credential

@@ -9,18 +9,23 @@ if TYPE_CHECKING:
     from pycloud.clock import Clock
     from pycloud.events import EventBus
     from pycloud.iam.credentials import CredentialStore
+    from pycloud.iam.directory import PolicyDirectory
     from pycloud.state.store import StateStore
 
 
 @dataclass
 class ServiceRuntime:
-    """Shared mechanisms handed to every provider: clock, state, event bus, credentials, settings."""
+    """Shared mechanisms handed to every provider: clock, state, event bus, credentials, settings,
+    the policy directory."""
 
     clock: Clock
     state: StateStore
     events: EventBus
     credentials: CredentialStore
     settings: Any = None
+    policies: PolicyDirectory | None = None
+    """Where authorization finds IAM/STS/Organizations policies; providers that change any of
+    them call ``policies.bump()``."""
 
 
 class Provider:
