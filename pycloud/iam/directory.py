@@ -131,7 +131,7 @@ class ScpSource(Protocol):
         """A key the credential store does not hold yet: an IAM user's (``AKIA``) or a temporary
         (``ASIA``) key kept as a record by IAM or STS (providers answer ``credential_for``)."""
         service = "iam" if access_key.startswith("AKIA") else "sts" if access_key.startswith("ASIA") else None
-        provider = self._provider(service) if service else None
+        provider = self.provider(service) if service else None
         lookup = getattr(provider, "credential_for", None)
         return lookup(access_key) if lookup is not None else None
 
@@ -159,12 +159,17 @@ class PolicyDirectory:
         with self._lock:
             self.generation += 1
 
-    def _provider(self, service: str) -> Any:
+    def provider(self, service: str) -> Any:
+        """The live provider of ``service`` (created on first use), None when not attached."""
         return self._providers(service) if self._providers is not None else None
+
+    def iam(self) -> IamDirectory | None:
+        """The IAM provider's lookups (roles, managed policies, identity providers)."""
+        return self.provider("iam")
 
     def identity_policies(self, principal: Principal) -> IdentityPolicies:
         """The IAM side of ``principal``; empty when IAM is not available."""
-        iam = self._provider("iam")
+        iam = self.provider("iam")
         if iam is None or not hasattr(iam, "identity_policies"):
             return IdentityPolicies()
         return iam.identity_policies(principal)
@@ -173,13 +178,13 @@ class PolicyDirectory:
         """A key the credential store does not hold yet: an IAM user's (``AKIA``) or a temporary
         (``ASIA``) key kept as a record by IAM or STS (providers answer ``credential_for``)."""
         service = "iam" if access_key.startswith("AKIA") else "sts" if access_key.startswith("ASIA") else None
-        provider = self._provider(service) if service else None
+        provider = self.provider(service) if service else None
         lookup = getattr(provider, "credential_for", None)
         return lookup(access_key) if lookup is not None else None
 
     def scp_levels(self, account_id: str) -> tuple[tuple[NamedPolicy, ...], ...] | None:
         """The SCP levels binding ``account_id`` (see :class:`ScpSource`)."""
-        orgs = self._provider("organizations")
+        orgs = self.provider("organizations")
         if orgs is None or not hasattr(orgs, "scp_levels"):
             return None
         return orgs.scp_levels(account_id)
