@@ -237,7 +237,10 @@ def test_substituted_wildcards_are_literal():
 def test_multivalued_key_does_not_substitute():
     s = statement(Resource="arn:aws:s3:::b/${aws:TagKeys}")
     assert not s.matches_resource("arn:aws:s3:::b/a", ctx(**{"aws:TagKeys": ["a", "b"]}))
-    assert s.matches_resource("arn:aws:s3:::b/a", ctx(**{"aws:TagKeys": ["a"]}))
+    # Multivalued is a property of the key, not of how many values this request carries.
+    assert not s.matches_resource("arn:aws:s3:::b/a", ctx(**{"aws:TagKeys": ["a"]}))
+    single = statement(Resource="arn:aws:s3:::b/${s3:prefix}")
+    assert single.matches_resource("arn:aws:s3:::b/a", ctx(**{"s3:prefix": "a"}))
 
 
 # --- variables and wildcards directly -------------------------------------------------------

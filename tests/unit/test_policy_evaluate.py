@@ -76,7 +76,7 @@ def test_explicit_deny_wins_over_allow_in_any_policy():
     assert decision.outcome == EXPLICIT_DENY
     assert decision.statement.sid == "NoGet" and decision.statement.policy_name == "Guard"
     assert decision.message(BOB.arn, "s3:GetObject", OBJECT).endswith(
-        "with an explicit deny in a identity-based policy"
+        "with an explicit deny in an identity-based policy"
     )
 
 

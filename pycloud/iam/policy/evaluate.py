@@ -4,7 +4,8 @@ Order (IAM User Guide, "Policy evaluation logic" and "Cross-account policy evalu
 
 1. an explicit Deny in any applicable policy denies;
 2. every level of resource control policies (RCPs) and of service control policies (SCPs), when
-   given, must allow (SCPs bind the caller's account, RCPs the resource's);
+   given, must allow (SCPs bind the caller's account, RCPs the resource's; neither restricts a
+   service-linked role, and SCPs do not apply to anonymous callers or AWS services);
 3. the root user of the resource's account is allowed;
 4. same account: a resource policy naming the caller's exact user / role-session ARN allows
    outright; otherwise the identity policies, or a resource policy naming the role or ``*``, must
@@ -84,7 +85,8 @@ class Decision:
         """An ``AccessDenied`` message in AWS's wording (for denials)."""
         head = f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource}"
         if self.outcome == EXPLICIT_DENY:
-            return f"{head} with an explicit deny in a {self.policy_type}"
+            article = "an" if self.policy_type and self.policy_type[0] in "aeiou" else "a"
+            return f"{head} with an explicit deny in {article} {self.policy_type}"
         if self.outcome == IMPLICIT_DENY and self.policy_type:
             return f"{head} because no {self.policy_type} allows the {action} action"
         return head
@@ -183,13 +185,14 @@ def evaluate(
     target = request.resource
     ctx = ContextView(request)
     anonymous = principal.kind in ("anonymous", "service", "federated")
+    org_bound = not principal.service_linked  # SCPs and RCPs never restrict service-linked roles
 
     identity_set = _named(identity) if not anonymous else []
     resource_set = _named(resource)
     boundary_set = _named(boundary) if boundary is not None and not anonymous else None
     session_set = _named(session) if session is not None and not anonymous else None
-    scp_levels = [_named(level) for level in scps] if scps is not None and not anonymous else None
-    rcp_levels = [_named(level) for level in rcps] if rcps is not None else None
+    scp_levels = [_named(level) for level in scps] if scps is not None and not anonymous and org_bound else None
+    rcp_levels = [_named(level) for level in rcps] if rcps is not None and org_bound else None
 
     def scan(policy_type: str, policies: list[tuple[str, PolicyDocument]], use_principal: bool = False) -> _Scan:
         return _scan(policy_type, policies, action, target, principal, ctx, use_principal)

@@ -11,7 +11,7 @@ from .request import Principal
 # How a resource policy names the caller, strongest first. It decides whether a same-account
 # resource policy grant is bounded by the caller's permissions boundary and session policy.
 DIRECT = "direct"  # the exact user / role-session / federated-user ARN, or a service principal
-ROLE = "role"  # the role behind an assumed-role session
+ROLE = "role"  # the role behind an assumed-role session, the IAM user behind a federated-user one
 ANY = "any"  # "*"
 ACCOUNT = "account"  # the caller's account (root ARN or bare id): delegation to that account's IAM
 STRENGTH = {DIRECT: 3, ROLE: 2, ANY: 1, ACCOUNT: 0}
@@ -88,9 +88,9 @@ class PrincipalSet:
             return DIRECT if principal.arn in aws else best
         if principal.arn in aws:
             return DIRECT
-        role = principal.effective_role_arn
+        role = principal.effective_role_arn or (principal.parent_arn if kind == "federated-user" else "")
         if role and role in aws:
-            return ROLE
+            return ROLE  # the role (or user) behind a session: bounded like its identity policies
         if best is None and principal.account and root_arn(principal.account) in aws:
             return ACCOUNT
         return best

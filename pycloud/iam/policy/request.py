@@ -30,8 +30,10 @@ class Principal:
     GetFederationToken), ``anonymous``, ``service`` (an AWS service principal such as
     ``s3.amazonaws.com``, named in ``service``) or ``federated`` (a web-identity/SAML provider,
     whose ARN or name is ``arn``). ``role_arn`` is the role behind an assumed-role session (derived
-    from the session ARN when omitted, which loses the role's path). ``has_boundary`` tells the
-    engine a permissions boundary is attached (it changes how ``NotPrincipal`` denies behave).
+    from the session ARN when omitted, which loses the role's path). ``parent_arn`` is the IAM user
+    that created a federated-user session (GetFederationToken): a resource policy naming that user
+    applies to the session, bounded by its session policy. ``has_boundary`` tells the engine a
+    permissions boundary is attached (it changes how ``NotPrincipal`` denies behave).
     """
 
     kind: str
@@ -44,6 +46,7 @@ class Principal:
     service: str = ""
     canonical_id: str = ""
     has_boundary: bool = False
+    parent_arn: str = ""
 
     @classmethod
     def root(cls, account: str, partition: str = "aws") -> Principal:
@@ -95,6 +98,15 @@ class Principal:
         if self.kind != "assumed-role":
             return ""
         return self.role_arn or session_role_arn(self.arn) or ""
+
+    @property
+    def service_linked(self) -> bool:
+        """A session of a service-linked role (path ``/aws-service-role/``, or, when only the session
+        ARN is known, a role named ``AWSServiceRoleFor...``): SCPs and RCPs do not restrict it."""
+        role = self.effective_role_arn
+        if not role:
+            return False
+        return ":role/aws-service-role/" in role or role.rsplit("/", 1)[-1].startswith("AWSServiceRoleFor")
 
     @property
     def principal_arn(self) -> str:
@@ -151,10 +163,12 @@ def _principal_keys(principal: Principal) -> dict[str, Any]:
 class ContextView:
     """The request context as statements read it: casefolded keys, every value a tuple.
 
-    A key absent here is "not present in the request context" for the condition operators.
+    A key absent here is "not present in the request context" for the condition operators. Keys
+    the caller gave as a list (or other collection) are multivalued whatever their length: AWS
+    never substitutes a multivalued key into a policy variable.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "_multi")
 
     def __init__(self, request: AuthRequest) -> None:
         values: dict[str, tuple[Any, ...]] = {}
@@ -169,14 +183,19 @@ class ContextView:
         values["aws:epochtime"] = (int(now.timestamp()),)
         for key, value in _principal_keys(request.principal).items():
             values[key] = (value,)
+        multi: set[str] = set()
         for key, value in request.context.items():
             if value is None:
                 continue
+            folded = key.casefold()
             if isinstance(value, list | tuple | set | frozenset):
-                values[key.casefold()] = tuple(value)
+                values[folded] = tuple(value)
+                multi.add(folded)
             else:
-                values[key.casefold()] = (value,)
+                values[folded] = (value,)
+                multi.discard(folded)
         self._values = values
+        self._multi = multi
 
     def get(self, key: str) -> tuple[Any, ...] | None:
         """All values of casefolded ``key``, or None when the key is absent."""
@@ -185,7 +204,7 @@ class ContextView:
     def single(self, key: str) -> str | None:
         """The value of ``key`` as text for a policy variable; None when absent or multivalued."""
         values = self._values.get(key)
-        if values is None or len(values) != 1:
+        if values is None or len(values) != 1 or key in self._multi:
             return None
         return as_text(values[0])
 
