@@ -42,3 +42,6 @@ class RequestContext:
     source_ip: str = ""
     protocol: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    authorizer: Any = None
+    """The ``pycloud.iam.enforce.Authorizer`` providers ask about resource-policy operations
+    (None when a provider is driven without the gateway: callers are then their account's)."""

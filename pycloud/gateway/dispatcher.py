@@ -18,6 +18,7 @@ from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.gateway import auth
 from pycloud.gateway.chunked import decode_request, is_aws_chunked, wrap_stream
 from pycloud.gateway.routing import CORS_PREFLIGHT, S3_POST_OBJECT, S3_WEBSITE, Route, Router
+from pycloud.iam.enforce import Authorizer
 from pycloud.protocol import get_protocol
 from pycloud.protocol.errors import ServiceError, internal_error
 from pycloud.protocol.message import HttpRequest, HttpResponse
@@ -72,6 +73,9 @@ class Dispatcher:
         self._methods: dict[tuple[str, str], Any] = {}
         self.admin = None  # set by the app: admin API handler for /_pycloud/ and /moto-api/
         self._overrides = parse_overrides(settings.providers)
+        if runtime.authorizer is None and runtime.policies is not None:
+            runtime.authorizer = Authorizer(runtime.policies)
+        self.authorizer: Authorizer | None = runtime.authorizer
 
     # -- providers --
     def provider(self, service: str) -> Provider | None:
@@ -183,6 +187,7 @@ class Dispatcher:
                 request=request,
                 source_ip=request.remote_addr,
                 protocol=route.protocol,
+                authorizer=self.authorizer,
             )
             if route.extra:
                 ctx.extra.update(route.extra)
@@ -194,6 +199,8 @@ class Dispatcher:
                     if name in members:
                         params.setdefault(name, value)
             validate_params(model, operation, params, route.protocol)
+            if self.authorizer is not None:
+                self.authorizer.check_request(ctx, params)
             method = self._method(route.service, operation)
             output = method(ctx, params)
             if hasattr(output, "__await__"):

@@ -26,6 +26,8 @@ class ServiceRuntime:
     policies: PolicyDirectory | None = None
     """Where authorization finds IAM/STS/Organizations policies; providers that change any of
     them call ``policies.bump()``."""
+    authorizer: Any = None
+    """The ``pycloud.iam.enforce.Authorizer`` deciding requests with those policies."""
 
 
 class Provider:

@@ -347,12 +347,27 @@ def _allowed(
     insider = caller.kind != "anonymous" and caller.account_id == bucket.account_id
     block = bucket.configs.get("public_access_block") or {}
     text = bucket.configs.get("policy")
+    authorizer = ctx.authorizer
+    if authorizer is not None:
+        # The caller's own policies (identity, boundary, session, SCPs) meet the bucket policy.
+        policies = [NamedPolicy(bucket.name, parse_policy(text, kind="resource"))] if text else None
+        decision = authorizer.decide(ctx, action, resource, resource_policies=policies,
+                                     resource_account=bucket.account_id, context=keys)
+        if decision.outcome == EXPLICIT_DENY:
+            return False
+        if decision.allowed:
+            if insider or not text:
+                return True
+            if not (block.get("RestrictPublicBuckets") and is_public_policy(text)):
+                return True
+        elif insider:
+            return False
+        return _acl_allows(bucket, ctx, action, target, object_grants)
     if text:
         doc = parse_policy(text, kind="resource")  # cached by text in the engine
-        caller = ctx.principal
         principal = Principal.of_caller(caller.kind, caller.account_id, caller.arn, caller.user_id,
                                         canonical_user_id(caller.account_id))
-        # No IAM identity policies yet: a signed caller's own account allows it everything.
+        # Driven without the gateway (no authorizer): a signed caller's own account allows it everything.
         identity = _ALLOW_ALL if principal.kind != "anonymous" else None
         request = AuthRequest(principal, action, resource, keys, resource_account=bucket.account_id, now=ctx.now)
         decision = evaluate(request, identity=identity, resource=NamedPolicy(bucket.name, doc))
@@ -369,6 +384,17 @@ def _allowed(
 
 
 _ALLOW_ALL = parse_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
+
+
+def _denial_message(bucket: Bucket, ctx: RequestContext, action: str, resource: str, keys: dict[str, Any]) -> str:
+    """AWS's wording of a refusal for a signed caller (which policy type failed to allow)."""
+    text = bucket.configs.get("policy")
+    policies = [NamedPolicy(bucket.name, parse_policy(text, kind="resource"))] if text else None
+    decision = ctx.authorizer.decide(ctx, action, resource, resource_policies=policies,
+                                     resource_account=bucket.account_id, context=keys)
+    if decision.allowed:  # refused by an ACL or Block Public Access rule, not by a policy
+        return "Access Denied"
+    return decision.message(ctx.principal.arn, action, resource)
 
 
 def block_public_writes(bucket: Bucket, operation: str, params: dict[str, Any]) -> None:
@@ -401,15 +427,20 @@ def authorize(
             pass
     caller = ctx.principal
     insider = caller.kind != "anonymous" and caller.account_id == bucket.account_id
-    if insider and not bucket.configs.get("policy"):
-        return  # the hot path: the owner's account, nothing that could deny
+    authorizer = ctx.authorizer
+    unbound = authorizer is None or authorizer.unbound(caller)
+    if insider and unbound and not bucket.configs.get("policy"):
+        return  # the hot path: the owner's root (or no IAM), nothing that could deny
     if operation not in ACTIONS:
-        if insider:
+        if insider and unbound:
             return
         raise errors.access_denied()
     keys = _context_keys(ctx, params)
     for action, resource, target in _checks(bucket, ctx, params):
         if not _allowed(bucket, ctx, action, resource, keys, target, object_grants):
+            if authorizer is not None and insider:
+                # S3 explains denials within the caller's own account; other accounts read "Access Denied"
+                raise errors.access_denied(_denial_message(bucket, ctx, action, resource, keys))
             raise errors.access_denied()
 
 

@@ -10,9 +10,9 @@ def no_such_bucket(bucket: str) -> ServiceError:
     return ServiceError("NoSuchBucket", "The specified bucket does not exist", 404, fields={"BucketName": bucket})
 
 
-def access_denied() -> ServiceError:
-    """The caller may not act on the bucket (another account's, or an expected-owner mismatch)."""
-    return ServiceError("AccessDenied", "Access Denied", 403)
+def access_denied(message: str = "Access Denied") -> ServiceError:
+    """The caller may not act on the bucket (its policies, another account's, an expected-owner mismatch)."""
+    return ServiceError("AccessDenied", message, 403)
 
 
 def invalid_bucket_name(bucket: str) -> ServiceError:

@@ -294,6 +294,7 @@ async def _upload(
         source_ip=request.remote_addr,
         protocol="rest-xml",
         extra={EVENT_SLOT: CREATED_EVENT},
+        authorizer=runtime.authorizer,
     )
     result = await provider.put_object(ctx, params)
     response = protocol.serialize(model, "PutObject", result, request_id)

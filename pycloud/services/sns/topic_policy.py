@@ -60,10 +60,24 @@ def authorize(topic: Topic, ctx: RequestContext, operation: str | None = None) -
     insider = caller.kind != "anonymous" and caller.account_id == topic.account_id
     text = topic.attributes.get("Policy")
     action = ACTIONS.get(operation)
-    if insider and (not text or action is None):
+    authorizer = ctx.authorizer
+    unbound = authorizer is None or authorizer.unbound(caller)
+    if insider and unbound and (not text or action is None):
         return
     if action is None:
+        if insider:
+            return
         raise authorization_error()
+    if authorizer is not None:
+        # The caller's own policies (identity, boundary, session, SCPs) meet the topic policy.
+        document = _document(text)
+        policies = [NamedPolicy(topic.name, document)] if document is not None else None
+        keys = {"aws:SourceOwner": caller.account_id}
+        decision = authorizer.decide(ctx, action, topic.arn, resource_policies=policies,
+                                     resource_account=topic.account_id, context=keys)
+        if decision.allowed:
+            return
+        raise authorization_error(decision.message(caller.arn or "anonymous", action, topic.arn))
     caller = ctx.principal
     principal = Principal.of_caller(caller.kind, caller.account_id, caller.arn, caller.user_id)
     keys: dict[str, Any] = {"aws:SourceOwner": caller.account_id, "aws:SecureTransport": False}
@@ -84,6 +98,15 @@ def authorize(topic: Topic, ctx: RequestContext, operation: str | None = None) -
     if insider or (decision is not None and decision.allowed):
         return
     raise authorization_error(f"User: {caller.arn or 'anonymous'} is not authorized to perform: {action} on resource: {topic.arn}")
+
+
+def _document(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return parse_policy(text, kind="resource")
+    except PolicyError:  # e.g. every statement removed: the policy grants nothing
+        return None
 
 
 def add_permission(policy_text: str, topic_arn: str, label: str, accounts: list[str], actions: list[str]) -> str:

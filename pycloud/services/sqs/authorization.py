@@ -1,9 +1,10 @@
 """Queue policies: who may perform which operation on a queue, decided by the shared policy engine.
 
-The same rules as S3's bucket policies, for what exists today (IAM identity policies arrive with
-the IAM service; until then a signed principal is allowed by its own account):
+The caller's own policies (identity-based, permissions boundary, session policies, SCPs: the
+request's ``Authorizer``) meet the queue policy in the shared engine:
 
-* the queue owner's signed principals are allowed unless the queue policy explicitly denies;
+* the queue owner's root is allowed unless the queue policy explicitly denies; its IAM users and
+  roles need an Allow from their policies or from the queue policy;
 * another account's principals and anonymous callers need an Allow from the queue policy, and
   only for the actions SQS lets be shared (messages, GetQueueAttributes, GetQueueUrl, PurgeQueue,
   dead-letter listings, move tasks); "cross-account permissions don't apply" to the others;
@@ -12,7 +13,8 @@ the IAM service; until then a signed principal is allowed by its own account):
   policy accepts them: pycloud's S3 and SNS do not refuse such destinations at configuration time
   as AWS does, so a silent drop would only confuse.
 
-The hot path (the owner's principal, no queue policy) never reaches the policy engine.
+The hot path (the owner's root, no queue policy, no SCPs) never reaches the policy engine; an IAM
+user's decisions are remembered by the authorizer.
 """
 
 from __future__ import annotations
@@ -92,9 +94,20 @@ def authorize(queue: Queue, ctx: RequestContext, operation: str | None = None) -
     operation = operation or ctx.operation
     insider = is_insider(ctx, queue)
     policy = queue.policy
-    if insider and not policy:
-        return  # the hot path: the owner's account, nothing that could deny
+    authorizer = ctx.authorizer
+    if insider and not policy and (authorizer is None or authorizer.unbound(ctx.principal)):
+        return  # the hot path: the owner's root (or no IAM), nothing that could deny
     action, shareable = ACTIONS.get(operation, (f"sqs:{operation}", False))
+    if authorizer is not None:
+        # The caller's own policies (identity, boundary, session, SCPs) meet the queue policy.
+        policies = [NamedPolicy(queue.arn, policy)] if policy else None
+        decision = authorizer.decide(ctx, action, queue.arn, resource_policies=policies,
+                                     resource_account=queue.account_id)
+        if decision.allowed and (insider or shareable):
+            return
+        if ctx.principal.kind != "anonymous" and (insider or shareable):
+            raise errors.sqs_error("AccessDeniedException", decision.message(ctx.principal.arn, action.lower(), queue.arn))
+        raise errors.access_denied(ctx.principal.arn, action, queue.arn)
     if policy:
         caller = ctx.principal
         principal = Principal.of_caller(caller.kind, caller.account_id, caller.arn, caller.user_id)
