@@ -107,8 +107,8 @@ def test_cloudwatch_list_metrics_in_each_protocol(pycloud, tmp_path, protocol):
 
 def test_unimplemented_operation_is_named(pycloud_client):
     with pytest.raises(ClientError) as info:
-        pycloud_client("sts").get_session_token()
+        pycloud_client("sts").assume_root(TargetPrincipal="111122223333", TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"})
     error = info.value.response["Error"]
     assert error["Code"] == "NotImplemented"
-    assert "GetSessionToken" in error["Message"]
+    assert "AssumeRoot" in error["Message"]
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501

@@ -27,12 +27,15 @@ def test_every_call_is_audited(live_app):
     with pytest.raises(ClientError):
         app_client(endpoint, "dynamodb", secret="wrong").list_tables()
     with pytest.raises(ClientError):
-        app_client(endpoint, "sts").get_session_token()
+        app_client(endpoint, "sts").assume_root(
+            TargetPrincipal="111122223333",
+            TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"},
+        )
 
     assert [(r.service, r.operation, r.status, r.error_code) for r in records] == [
         ("sts", "GetCallerIdentity", 200, None),
         ("dynamodb", "ListTables", 400, "InvalidSignatureException"),
-        ("sts", "GetSessionToken", 501, "NotImplemented"),
+        ("sts", "AssumeRoot", 501, "NotImplemented"),
     ]
     first = records[0]
     assert first.account_id == "000000000000"
