@@ -8,8 +8,7 @@ import subprocess
 import sys
 
 import pytest
-
-from tests.support.aws_cli import aws_json, run_aws_cli
+from aws_cli import aws_json, run_aws_cli
 
 
 def _aws(pycloud, *args: str) -> dict:

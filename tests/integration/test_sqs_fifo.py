@@ -8,10 +8,10 @@ import hashlib
 import json
 
 import pytest
+from s3_helpers import error_of
+from sqs_helpers import account_fixture, query_code, unique
 
 from pycloud.testing.plugin import private_server_fixture
-from tests.support.s3_helpers import error_of
-from tests.support.sqs_helpers import account_fixture, query_code, unique
 
 # Advancing the virtual clock by days would expire what other modules sign against a shared server.
 pycloud = private_server_fixture()

@@ -11,11 +11,11 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from s3_helpers import error_of
+from sqs_helpers import account_fixture, query_code, status, unique
 
 from pycloud.bench.session import Credentials, Session
 from pycloud.testing.plugin import private_server_fixture
-from tests.support.s3_helpers import error_of
-from tests.support.sqs_helpers import account_fixture, query_code, status, unique
 
 pycloud = private_server_fixture()
 

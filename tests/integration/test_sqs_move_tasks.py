@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from s3_helpers import error_of
+from sqs_helpers import account_fixture, query_code, unique
 
 from pycloud.testing.plugin import private_server_fixture
-from tests.support.s3_helpers import error_of
-from tests.support.sqs_helpers import account_fixture, query_code, unique
 
 OWNER = ("210000000031", "AKIASQSMOVETASKS0001", "sqs-move-task-tests-secret", "sqs-move-tasks")
 QUEUE_GONE = "AWS.SimpleQueueService.NonExistentQueue"

@@ -9,10 +9,10 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from s3_helpers import error_of
+from sqs_helpers import account_fixture, query_code, status, unique
 
 from pycloud.testing.plugin import private_server_fixture
-from tests.support.s3_helpers import error_of
-from tests.support.sqs_helpers import account_fixture, query_code, status, unique
 
 # Advancing the virtual clock by days would expire what other modules sign against a shared server.
 pycloud = private_server_fixture()

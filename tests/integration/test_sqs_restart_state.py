@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from s3_helpers import error_of
+from sqs_helpers import query_code, status, unique
+
 from pycloud.state.store import StateStore
 from pycloud.testing import PycloudServer
-from tests.support.s3_helpers import error_of
-from tests.support.sqs_helpers import query_code, status, unique
 
 
 @contextmanager

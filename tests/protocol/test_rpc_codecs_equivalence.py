@@ -22,11 +22,11 @@ from typing import Any
 
 import cbor2
 import pytest
+from shape_values import ShapeValues
 
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.model import ServiceModel, load_service_model
 from pycloud.protocol.rpc_tree import TreeDecoder, TreeEncoder, decoder, encoder
-from tests.support.shape_values import ShapeValues
 
 SERVICES = ["sqs", "dynamodb", "kinesis", "logs", "lambda", "kms", "secretsmanager", "events", "ssm", "cloudwatch"]
 VALID_PER_SHAPE = 2

@@ -13,9 +13,8 @@ from typing import Any
 
 import botocore.session
 import pytest
+from aws_cli import aws_json
 from botocore.config import Config
-
-from tests.support.aws_cli import aws_json
 
 
 def unique(prefix: str = "q") -> str:

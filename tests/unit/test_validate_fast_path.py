@@ -15,6 +15,7 @@ import random
 from typing import Any
 
 import pytest
+from shape_values import ShapeValues
 
 from pycloud.protocol.errors import ServiceError
 from pycloud.protocol.model import ServiceModel, load_service_model
@@ -25,7 +26,6 @@ from pycloud.protocol.validate import (
     enforces_enums,
     validate_params,
 )
-from tests.support.shape_values import ShapeValues
 
 SERVICES = [
     "sqs", "sns", "dynamodb", "s3", "ec2", "iam", "sts", "logs", "kinesis", "cloudwatch",
