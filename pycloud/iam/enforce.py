@@ -68,6 +68,17 @@ def _volatile(doc: PolicyDocument, memo: dict[str, bool] = {}) -> bool:  # noqa:
     return found
 
 
+def _reads_request(doc: PolicyDocument) -> bool:
+    """Whether a document's statements read the request context (conditions, resource variables)."""
+    for statement in doc.statements:
+        if statement.conditions:
+            return True
+        resources = statement.resources
+        if resources is not None and resources.has_variables:
+            return True
+    return False
+
+
 def _documents(policies: Iterable[NamedPolicy]) -> list[PolicyDocument]:
     return [parse_policy(p.document) for p in policies]
 
@@ -75,7 +86,7 @@ def _documents(policies: Iterable[NamedPolicy]) -> list[PolicyDocument]:
 class _Caller:
     """What binds one caller, gathered once per (caller, generation)."""
 
-    __slots__ = ("principal", "identity", "boundary", "session", "scps", "volatile", "context")
+    __slots__ = ("principal", "identity", "boundary", "session", "scps", "volatile", "static", "context")
 
     def __init__(
         self,
@@ -99,6 +110,9 @@ class _Caller:
         for level in scps or ():
             docs += _documents(level)
         self.volatile = any(_volatile(doc) for doc in docs) or any(k.casefold() in _VOLATILE_KEYS for k in context)
+        self.static = not any(_reads_request(doc) for doc in docs)
+        """No condition and no resource variable: without resource policies, only the action and
+        the resource decide."""
 
 
 class Authorizer:
@@ -223,25 +237,35 @@ class Authorizer:
                 and _owner(resource, resource_account, principal.account_id) == principal.account_id
                 and self.scp_levels(principal.account_id) is None):
             return _ALLOWED  # the account's root on its own resource, nothing that could deny
-        caller = self._caller(principal)
+        callers = self._callers
+        caller = callers.get((principal.kind, principal.arn, principal.access_key)) or self._caller(principal)
+        cache_key: tuple[Any, ...] | None = None
+        if caller.static and not resource_policies:
+            cache_key = (principal.kind, principal.arn, principal.access_key, action, resource, resource_account)
+        elif not caller.volatile:
+            # Everything the decision reads: the caller (its policies are fixed per generation), the
+            # target, the resource policies, and the request keys (region, source, ``context``).
+            policies_key: tuple[Any, ...] = ()
+            if resource_policies:
+                if any(_volatile(parse_policy(p.document)) for p in resource_policies):
+                    policies_key = None  # type: ignore[assignment]
+                else:
+                    policies_key = tuple((p.name, _policy_key(p.document)) for p in resource_policies)
+            if policies_key is not None:
+                cache_key = (principal.kind, principal.arn, principal.access_key, action, resource, resource_account,
+                             policies_key, ctx.region, ctx.source_ip, tuple(context.items()) if context else None)
+        if cache_key is not None:
+            try:
+                found = self._decisions.get(cache_key)
+            except TypeError:  # a context value that cannot be a key (a list): decide without remembering
+                cache_key = found = None
+            if found is not None:
+                return found
         keys = self.request_keys(ctx)
         if caller.context:
             keys.update(caller.context)
         if context:
             keys.update(context)
-        cacheable = not caller.volatile and not any(
-            _volatile(parse_policy(p.document)) for p in resource_policies or ()
-        )
-        cache_key: tuple[Any, ...] | None = None
-        if cacheable:
-            cache_key = (
-                principal.kind, principal.arn, principal.access_key, action, resource, resource_account,
-                tuple((p.name, p.document if isinstance(p.document, str) else id(p.document)) for p in resource_policies or ()),
-                frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in keys.items()),
-            )  # fmt: skip
-            found = self._decisions.get(cache_key)
-            if found is not None:
-                return found
         request = AuthRequest(caller.principal, action, resource, keys, resource_account=resource_account, now=ctx.now)
         decision = evaluate(
             request,
@@ -291,6 +315,15 @@ class Authorizer:
                 raise denial(ctx, decision, rule.action, resource)
 
 
+def _policy_key(document: Any) -> Any:
+    """What identifies a resource policy's content in a cache key."""
+    if isinstance(document, PolicyDocument):
+        return document.text
+    if isinstance(document, str):
+        return document
+    return json.dumps(document, sort_keys=True, default=str)
+
+
 def _owner(resource: str, resource_account: str | None, default: str) -> str:
     """The account owning ``resource``: given, else read from its ARN, else ``default``."""
     if resource_account:
@@ -300,6 +333,13 @@ def _owner(resource: str, resource_account: str | None, default: str) -> str:
         if len(parts) > 4 and parts[4]:
             return parts[4]
     return default
+
+
+def resource_tag_keys(tags: dict[str, str] | None) -> dict[str, str] | None:
+    """``aws:ResourceTag/<key>`` of a resource's tags, or None when it has none."""
+    if not tags:
+        return None
+    return {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
 
 
 def request_tag_keys(params: dict[str, Any]) -> dict[str, Any] | None:

@@ -257,3 +257,42 @@ def test_role_session_is_bound_by_its_session_policy(owner):
     err = error_of(owner.client("sns", session, creds["SessionToken"]).list_topics)
     assert code_status(err) == ("AuthorizationError", 403)
     assert f"assumed-role/{role}/s1" in err.response["Error"]["Message"]
+
+
+def test_resource_tags_condition_queue_access(owner):
+    _, key = owner.user(_allow("sqs:SendMessage", Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}}))
+    root = owner.client("sqs")
+    dev = root.create_queue(QueueName=unique("dev"), tags={"env": "dev"})["QueueUrl"]
+    prod = root.create_queue(QueueName=unique("prod"), tags={"env": "prod"})["QueueUrl"]
+    sqs = owner.client("sqs", key)
+    sqs.send_message(QueueUrl=dev, MessageBody="ok")
+    err = error_of(sqs.send_message, QueueUrl=prod, MessageBody="no")
+    assert "sqs:sendmessage" in err.response["Error"]["Message"]
+    root.tag_queue(QueueUrl=prod, Tags={"env": "dev"})  # the decision follows the resource's tags
+    sqs.send_message(QueueUrl=prod, MessageBody="now ok")
+
+
+def test_iam_self_service_through_the_username_variable(owner):
+    name, key = owner.user(_allow(["iam:GetUser", "iam:ListAccessKeys"],
+                                  f"arn:aws:iam::{owner.id}:user/${{aws:username}}"))
+    other, _ = owner.user()
+    iam = owner.client("iam", key)
+    assert iam.get_user()["User"]["UserName"] == name
+    assert iam.get_user(UserName=name)["User"]["Arn"] == owner.arn(name)
+    assert len(iam.list_access_keys()["AccessKeyMetadata"]) == 1
+    err = error_of(iam.get_user, UserName=other)
+    assert code_status(err) == ("AccessDenied", 403)
+    assert err.response["Error"]["Message"] == (
+        f"User: {owner.arn(name)} is not authorized to perform: iam:GetUser on resource: {owner.arn(other)} "
+        "because no identity-based policy allows the iam:GetUser action"
+    )
+
+
+def test_paths_are_part_of_the_resource(owner):
+    team_user = f"t-{uuid.uuid4().hex[:8]}"
+    owner.iam.create_user(UserName=team_user, Path="/team/")
+    _, key = owner.user(_allow("iam:GetUser", f"arn:aws:iam::{owner.id}:user/team/*"))
+    iam = owner.client("iam", key)
+    assert iam.get_user(UserName=team_user)["User"]["Path"] == "/team/"
+    outsider, _ = owner.user()
+    error_of(iam.get_user, UserName=outsider)

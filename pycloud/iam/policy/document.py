@@ -48,6 +48,11 @@ class ResourceMatcher:
         self._static = tuple(compile_arn_pattern(t.text) for t in templates if not t.has_variables)
         self._templates = tuple(t for t in templates if t.has_variables)
 
+    @property
+    def has_variables(self) -> bool:
+        """Whether a pattern holds policy variables (resolved from the request)."""
+        return bool(self._templates)
+
     def matches(self, resource: str, ctx: ContextView) -> bool:
         if self._any:
             return True

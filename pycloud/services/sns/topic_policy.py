@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from pycloud.context import RequestContext
+from pycloud.iam.enforce import resource_tag_keys
 from pycloud.iam.policy import EXPLICIT_DENY, AuthRequest, NamedPolicy, PolicyError, Principal, evaluate, parse_policy
 from pycloud.services.sns.errors import authorization_error, invalid_parameter
 from pycloud.services.sns.models import Topic
@@ -72,7 +73,7 @@ def authorize(topic: Topic, ctx: RequestContext, operation: str | None = None) -
         # The caller's own policies (identity, boundary, session, SCPs) meet the topic policy.
         document = _document(text)
         policies = [NamedPolicy(topic.name, document)] if document is not None else None
-        keys = {"aws:SourceOwner": caller.account_id}
+        keys = {"aws:SourceOwner": caller.account_id, **(resource_tag_keys(topic.tags) or {})}
         decision = authorizer.decide(ctx, action, topic.arn, resource_policies=policies,
                                      resource_account=topic.account_id, context=keys)
         if decision.allowed:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from pycloud.context import RequestContext
+from pycloud.iam.enforce import resource_tag_keys
 from pycloud.iam.policy import EXPLICIT_DENY, AuthRequest, NamedPolicy, Principal, evaluate, parse_policy
 from pycloud.services.sqs import errors
 from pycloud.services.sqs.models import Queue
@@ -102,7 +103,7 @@ def authorize(queue: Queue, ctx: RequestContext, operation: str | None = None) -
         # The caller's own policies (identity, boundary, session, SCPs) meet the queue policy.
         policies = [NamedPolicy(queue.arn, policy)] if policy else None
         decision = authorizer.decide(ctx, action, queue.arn, resource_policies=policies,
-                                     resource_account=queue.account_id)
+                                     resource_account=queue.account_id, context=resource_tag_keys(queue.tags))
         if decision.allowed and (insider or shareable):
             return
         if ctx.principal.kind != "anonymous" and (insider or shareable):
