@@ -11,12 +11,16 @@ from typing import Any
 
 
 def run_aws_cli(endpoint: str, *args: str, region: str = "us-east-1", access_key: str = "test",
-                secret_key: str = "test", debug: bool = False, timeout: float = 60) -> subprocess.CompletedProcess:
+                secret_key: str = "test", session_token: str | None = None, debug: bool = False,
+                timeout: float = 60) -> subprocess.CompletedProcess:
     """``aws <args>`` (the awscli package of this interpreter) against ``endpoint``, with JSON output
     and no user configuration; ``debug`` adds the CLI's wire log to stderr."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
            "AWS_DEFAULT_REGION": region, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
     env.pop("AWS_PROFILE", None)
+    env.pop("AWS_SESSION_TOKEN", None)
+    if session_token:
+        env["AWS_SESSION_TOKEN"] = session_token
     command = [sys.executable, "-m", "awscli", "--endpoint-url", endpoint, "--output", "json", *args]
     if debug:
         command.insert(3, "--debug")
