@@ -10,10 +10,14 @@ import uuid
 import pytest
 from aws_cli import aws_json, run_aws_cli
 
+from pycloud.testing.plugin import private_server_fixture
+
 # Looked up, not imported: importing awscli into the test process would change how botocore parses
 # timestamps for every later test.
 if importlib.util.find_spec("awscli") is None:
     pytest.skip("the AWS CLI (awscli) is not installed", allow_module_level=True)
+
+pycloud = private_server_fixture()  # the default account's buckets stay as other modules expect
 
 
 def test_read_only_user_from_the_cli(pycloud):
