@@ -127,14 +127,6 @@ class IamDirectory(Protocol):
 class ScpSource(Protocol):
     """What the Organizations provider offers authorization."""
 
-    def resolve_credential(self, access_key: str) -> Any:
-        """A key the credential store does not hold yet: an IAM user's (``AKIA``) or a temporary
-        (``ASIA``) key kept as a record by IAM or STS (providers answer ``credential_for``)."""
-        service = "iam" if access_key.startswith("AKIA") else "sts" if access_key.startswith("ASIA") else None
-        provider = self.provider(service) if service else None
-        lookup = getattr(provider, "credential_for", None)
-        return lookup(access_key) if lookup is not None else None
-
     def scp_levels(self, account_id: str) -> tuple[tuple[NamedPolicy, ...], ...] | None:
         """SCPs binding ``account_id``, one tuple per level from the root down to the account
         itself, each holding the SCPs attached at that level; None when the account is in no
