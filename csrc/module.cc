@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "blockdev/blockdev_py.h"
 #include "common/cpu_features.h"
 #include "common/crc_combine.h"
 #include "common/hasher.h"
@@ -17,6 +18,7 @@
 #include "loadgen/loadgen_py.h"
 #include "objstore/objstore_py.h"
 #include "queue/queue_py.h"
+#include "sched/sched_py.h"
 #include "pyutil.h"
 
 namespace pycloud {
@@ -168,4 +170,6 @@ PYBIND11_MODULE(_core, m) {
   pycloud::RegisterObjstore(m);
   pycloud::RegisterQueue(m);
   pycloud::RegisterLoadgen(m);
+  pycloud::RegisterBlockdev(m);
+  pycloud::RegisterSched(m);
 }

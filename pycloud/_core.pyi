@@ -1,6 +1,6 @@
 """Type stubs for the native core, ``pycloud._core`` (built from csrc/ by setup.py)."""
 
-from typing import Final, final
+from typing import Final, TypedDict, final
 
 from typing_extensions import Buffer
 
@@ -294,3 +294,230 @@ class ObjectStore:
     def compact(self, force: bool = False) -> dict[str, int]: ...
     def sync(self) -> None: ...
     def stats(self) -> dict[str, int]: ...
+
+# ------------------------------------------------------------------------------ block store (csrc/blockdev)
+
+BLOCK_SIZE: Final[int]
+"""524288: the EBS block (512 KiB), the unit of maps, snapshots and changed-block lists."""
+
+class BlockStoreError(Exception):
+    """A block-store failure; ``code``: NoSuchVolume, NoSuchSnapshot, OutOfRange, LineageMismatch,
+    SnapshotNotComplete, SnapshotCompleted, AlreadyExists, InUse, InvalidArgument, Closed, IOError,
+    Corruption."""
+
+    code: str
+
+@final
+class BlockStore:
+    """The EBS data plane under ``path``: sparse volumes of 512 KiB blocks, copy-on-write snapshots,
+    lazy restore (docs/blockdev-format.md). Thread-safe; every call releases the GIL."""
+
+    def __init__(self, path: str, sync: str = "batch", *, batch_window_ms: int = 50) -> None:
+        """``sync``: "always", "batch" or "never". Raises BlockStoreError InUse if the directory is
+        open in another BlockStore."""
+    def close(self) -> None:
+        """Syncs (unless sync="never") and releases the store; later calls raise Closed."""
+    def __enter__(self) -> BlockStore: ...
+    def __exit__(self, *exc: object) -> None: ...
+    @property
+    def block_size(self) -> int: ...
+    def create_volume(self, volume_id: str, size_bytes: int, from_snapshot: str = "") -> None:
+        """A sparse volume (size a multiple of 512, at most 64 TiB), optionally restored lazily from a
+        completed snapshot (size at least the snapshot's)."""
+    def delete_volume(self, volume_id: str) -> None: ...
+    def resize_volume(self, volume_id: str, size_bytes: int) -> None:
+        """Grow only (InvalidArgument otherwise)."""
+    def volume_info(self, volume_id: str) -> dict[str, int | str]:
+        """id, size, blocks, allocated_bytes, lineage, source_snapshot, last_snapshot,
+        hydrated_blocks, blocks_to_hydrate, first_touches, first_touch_penalty_us."""
+    def list_volumes(self) -> list[str]: ...
+    def set_first_touch_penalty(self, volume_id: str, microseconds: int) -> None:
+        """Kept per volume for the caller (0: fast snapshot restore); the store never sleeps."""
+    def read(self, volume_id: str, offset: int, length: int) -> bytes:
+        """Any range inside the volume; unwritten bytes read as zeros; OutOfRange past the end."""
+    def read_touch(self, volume_id: str, offset: int, length: int) -> tuple[bytes, int]:
+        """read() plus how many blocks this read hydrated (first touches)."""
+    def readinto(self, volume_id: str, offset: int, buffer: Buffer) -> int:
+        """Fills a writable buffer from offset; returns the first-touch block count."""
+    def write(self, volume_id: str, offset: int, data: Buffer) -> int:
+        """Writes any range; returns the first-touch block count. In the OS on return (survives
+        kill -9); on stable storage after flush() or with sync="always"."""
+    def trim(self, volume_id: str, offset: int, length: int) -> None:
+        """Discards the blocks the range covers whole, zeroes the partial ones."""
+    def flush(self, volume_id: str) -> None:
+        """Everything acknowledged so far to stable storage (a no-op under sync="never")."""
+    def sync(self) -> None:
+        """Data and log to stable storage, whatever the mode."""
+    def create_snapshot(self, volume_id: str, snapshot_id: str) -> None:
+        """Freezes the volume's map in constant time; complete (and durable) on return."""
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        """Frees the blocks nothing else references; its children re-parent to its parent."""
+    def snapshot_info(self, snapshot_id: str) -> dict[str, int | str | bool]:
+        """id, volume_id, parent, lineage, size, blocks, stored_bytes (blocks not shared with the
+        parent, in bytes), complete."""
+    def list_snapshots(self) -> list[str]: ...
+    def list_snapshot_blocks(self, snapshot_id: str) -> list[int]:
+        """Indices of the blocks with data, ascending."""
+    def changed_blocks(self, first_snapshot: str, second_snapshot: str) -> list[int]:
+        """Indices whose content differs, from the maps alone (first "": every block of second);
+        LineageMismatch across lineages."""
+    def read_snapshot_block(self, snapshot_id: str, index: int) -> bytes:
+        """512 KiB (zeros for a block without data)."""
+    def start_snapshot(self, snapshot_id: str, size_bytes: int, parent: str = "") -> None:
+        """A pending snapshot on top of a completed parent's blocks (EBS direct StartSnapshot)."""
+    def put_snapshot_block(self, snapshot_id: str, index: int, data: Buffer) -> None:
+        """Exactly 512 KiB into a pending snapshot."""
+    def complete_snapshot(self, snapshot_id: str) -> None:
+        """Freezes a pending snapshot (durable on return unless sync="never")."""
+    def stats(self) -> dict[str, int]:
+        """volumes, snapshots, slots, referenced_slots, free_slots, quarantined_slots,
+        data_disk_bytes, log_bytes, recovered_records, truncated_bytes."""
+
+# ---------------------------------------------------------------------------------- schedulers (csrc/sched)
+
+class VolumeConfigError(ValueError):
+    """An EBS volume configuration AWS would refuse. ``code`` is the EC2 error code
+    (InvalidParameterValue, InvalidParameterCombination, UnknownVolumeType), ``message`` AWS's message."""
+
+    code: str
+    message: str
+
+class VolumeLimits(TypedDict):
+    """The performance of a volume configuration (see csrc/sched/README.md)."""
+
+    volume_type: str
+    size_gib: int
+    iops: int | None
+    """What DescribeVolumes reports as Iops (gp2: its baseline); None for st1, sc1, standard."""
+    throughput_mibps: int | None
+    """What DescribeVolumes reports as Throughput: gp3 only."""
+    baseline_iops: float
+    burst_iops: float
+    """Above baseline only for gp2 under 1,000 GiB, while its I/O credits last."""
+    iops_credit_capacity: float
+    baseline_mibps: float
+    burst_mibps: float
+    """Above baseline only for st1/sc1, while their throughput credits last."""
+    throughput_credit_capacity_mib: float
+    io_unit_bytes: int
+    """Largest I/O counted as one operation: 256 KiB (SSD) or 1 MiB (HDD)."""
+
+class VolumeMetrics(TypedDict):
+    read_requests: int
+    write_requests: int
+    read_ops: int
+    """Operations as AWS counts them (split at io_unit_bytes, contiguous I/Os merged)."""
+    write_ops: int
+    read_bytes: int
+    write_bytes: int
+    queue_length: int
+    """Admitted I/Os whose wait has not ended at ``now``."""
+    throttled_ios: int
+    wait_seconds: float
+    """Sum of all waits."""
+    throttled_seconds: float
+    """Time (up to ``now``) during which at least one I/O was waiting."""
+    backlog_seconds: float
+    """How long after ``now`` the admitted work is done."""
+    burst_balance: float | None
+    """BurstBalance: credits / capacity in percent; None for types without a burst bucket."""
+    burst_credits: float | None
+    """I/O credits (gp2) or MiB (st1/sc1), in AWS units whatever the time_scale."""
+    burst_capacity: float | None
+    iops_limit: float
+    throughput_limit_mibps: float
+
+def validate_volume(
+    volume_type: str, size_gib: int, iops: int | None = None, throughput_mibps: int | None = None
+) -> tuple[str, str] | None:
+    """None when AWS accepts the CreateVolume configuration, else (error code, message) as AWS reports them."""
+
+def volume_limits(
+    volume_type: str, size_gib: int, iops: int | None = None, throughput_mibps: int | None = None
+) -> VolumeLimits:
+    """The performance of a configuration; raises VolumeConfigError when AWS would refuse it."""
+
+@final
+class VolumeScheduler:
+    """Throttles one EBS volume's I/O like AWS: IOPS and throughput limits with burst credits.
+
+    Times are seconds on the caller's clock (``clock.time()``); the scheduler never reads a clock.
+    Thread-safe; calls hold the GIL (each is shorter than a GIL round trip).
+    """
+
+    def __init__(
+        self,
+        volume_type: str,
+        size_gib: int,
+        iops: int | None = None,
+        throughput_mibps: int | None = None,
+        time_scale: float = 1.0,
+    ) -> None:
+        """Raises VolumeConfigError for a configuration AWS would refuse, ValueError for time_scale <= 0.
+
+        ``time_scale`` multiplies credits earned per second and spent per operation (or MiB): buckets
+        drain and refill that many times faster; rates and reported balances are unchanged."""
+    def admit(self, now: float, offset: int, length: int, is_write: bool) -> float:
+        """Seconds this I/O must wait before it proceeds (0 within limits); it never fails."""
+    def metrics(self, now: float) -> VolumeMetrics:
+        """Counters, queue and credits at ``now``; changes nothing."""
+    @property
+    def limits(self) -> VolumeLimits: ...
+    @property
+    def time_scale(self) -> float: ...
+
+class BurstableType(TypedDict):
+    vcpus: int
+    credits_per_hour: float
+    baseline: float
+    """Per-vCPU utilisation the instance earns (0.10: 10%)."""
+    max_balance: float
+    """24 hours of earnings."""
+    launch_credits: float
+    """T2 standard: 30 per vCPU; otherwise 0."""
+    unlimited_default: bool
+
+def burstable_instance_types() -> dict[str, BurstableType]:
+    """The T2, T3, T3a and T4g sizes by instance type name."""
+
+class CpuCreditMetrics(TypedDict):
+    cpu_credit_usage: float
+    """Credits spent since launch (CloudWatch's CPUCreditUsage sums this over a period)."""
+    cpu_credit_balance: float
+    """Earned + launch credits (CPUCreditBalance)."""
+    earned_credits: float
+    launch_credits: float
+    cpu_surplus_credit_balance: float
+    cpu_surplus_credits_charged: float
+    """Cumulative."""
+    throttled_seconds: float
+    """Standard mode: time held to the baseline below the demand."""
+    unlimited: bool
+
+@final
+class CpuCreditScheduler:
+    """CPU credits of one burstable instance on the caller's clock; idle (0%) between calls."""
+
+    def __init__(self, instance_type: str, launch_time: float, unlimited: bool | None = None) -> None:
+        """``unlimited`` None: the family's default (T2 standard; T3, T3a, T4g unlimited).
+        Raises ValueError for a type that is not burstable."""
+    def consume(self, now: float, utilisation: float, seconds: float) -> float:
+        """Runs the demanded per-vCPU utilisation (0..1) for ``seconds`` from ``now``; returns the
+        average utilisation granted (standard mode: the baseline once credits run out)."""
+    def balance(self, now: float) -> float:
+        """Earned + launch credits at ``now``; changes nothing."""
+    def metrics(self, now: float) -> CpuCreditMetrics: ...
+    def set_unlimited(self, now: float, unlimited: bool) -> None:
+        """To standard: outstanding surplus is charged. T2 to unlimited: launch credits are removed."""
+    def settle(self, now: float) -> float:
+        """Charges the outstanding surplus (stop/terminate); returns how many credits."""
+    @property
+    def instance_type(self) -> str: ...
+    @property
+    def vcpus(self) -> int: ...
+    @property
+    def baseline(self) -> float: ...
+    @property
+    def credits_per_hour(self) -> float: ...
+    @property
+    def max_balance(self) -> float: ...
