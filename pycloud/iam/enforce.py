@@ -17,25 +17,39 @@ request context); any policy change bumps the generation. Policies that read the
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import os
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pycloud.iam import actions
 from pycloud.iam.directory import IdentityPolicies, PolicyDirectory, SessionData
-from pycloud.iam.policy import ALLOW, AuthRequest, Decision, NamedPolicy, PolicyDocument, evaluate, parse_policy
-from pycloud.iam.policy import Principal as EnginePrincipal
 from pycloud.protocol.errors import ServiceError
 
 if TYPE_CHECKING:
     from pycloud.context import Principal, RequestContext
+    from pycloud.iam.policy import Decision, NamedPolicy, PolicyDocument
+    from pycloud.iam.policy import Principal as EnginePrincipal
 
-_ALLOWED = Decision(ALLOW, None, None, "root user")
+_ENGINE: Any = None
+_ROOT_ALLOWED: Any = None
+
+
+def _engine() -> Any:
+    """The policy engine, imported on the first decision (a server whose callers are all root
+    users outside organizations never loads it: start-up stays fast)."""
+    global _ENGINE, _ROOT_ALLOWED
+    if _ENGINE is None:
+        from pycloud.iam import policy
+
+        _ROOT_ALLOWED = policy.Decision(policy.ALLOW, None, None, "root user")
+        _ENGINE = policy
+    return _ENGINE
+
+
+def _root_allowed() -> Decision:
+    _engine()
+    return _ROOT_ALLOWED
 _VOLATILE_KEYS = frozenset({"aws:currenttime", "aws:epochtime", "aws:multifactorauthage", "aws:tokenissuetime"})
 _CACHE_MAX = 65536
 _SERVICE_LINKED = "/aws-service-role/"
@@ -50,6 +64,7 @@ _DENIALS: dict[str, tuple[str, int]] = {
     "ec2": ("UnauthorizedOperation", 403),
     "lambda": ("AccessDeniedException", 403),
     "sqs": ("AccessDeniedException", 400),
+    "ebs": ("AccessDeniedException", 403),
 }
 
 
@@ -80,6 +95,7 @@ def _reads_request(doc: PolicyDocument) -> bool:
 
 
 def _documents(policies: Iterable[NamedPolicy]) -> list[PolicyDocument]:
+    parse_policy = _engine().parse_policy
     return [parse_policy(p.document) for p in policies]
 
 
@@ -191,6 +207,7 @@ class Authorizer:
             if org:
                 context["aws:PrincipalOrgID"] = org
         username = principal.arn.rsplit("/", 1)[-1] if kind == "user" else ""
+        EnginePrincipal = _engine().Principal  # noqa: N806 - the engine's Principal class
         engine_principal = EnginePrincipal.of_caller(kind, principal.account_id, principal.arn, principal.user_id)
         if kind != "anonymous":
             engine_principal = EnginePrincipal(
@@ -236,7 +253,7 @@ class Authorizer:
         if (principal.kind == "root" and not resource_policies
                 and _owner(resource, resource_account, principal.account_id) == principal.account_id
                 and self.scp_levels(principal.account_id) is None):
-            return _ALLOWED  # the account's root on its own resource, nothing that could deny
+            return _root_allowed()  # the account's root on its own resource, nothing that could deny
         callers = self._callers
         caller = callers.get((principal.kind, principal.arn, principal.access_key)) or self._caller(principal)
         cache_key: tuple[Any, ...] | None = None
@@ -247,6 +264,7 @@ class Authorizer:
             # target, the resource policies, and the request keys (region, source, ``context``).
             policies_key: tuple[Any, ...] = ()
             if resource_policies:
+                parse_policy = _engine().parse_policy
                 if any(_volatile(parse_policy(p.document)) for p in resource_policies):
                     policies_key = None  # type: ignore[assignment]
                 else:
@@ -266,8 +284,10 @@ class Authorizer:
             keys.update(caller.context)
         if context:
             keys.update(context)
-        request = AuthRequest(caller.principal, action, resource, keys, resource_account=resource_account, now=ctx.now)
-        decision = evaluate(
+        engine = _engine()
+        request = engine.AuthRequest(caller.principal, action, resource, keys, resource_account=resource_account,
+                                     now=ctx.now)
+        decision = engine.evaluate(
             request,
             identity=caller.identity,
             resource=list(resource_policies) if resource_policies else None,
@@ -317,7 +337,7 @@ class Authorizer:
 
 def _policy_key(document: Any) -> Any:
     """What identifies a resource policy's content in a cache key."""
-    if isinstance(document, PolicyDocument):
+    if isinstance(document, _engine().PolicyDocument):
         return document.text
     if isinstance(document, str):
         return document
@@ -394,6 +414,11 @@ _MESSAGE_KEY = os.urandom(32)  # messages decode in the process that made them, 
 
 def encode_authorization_message(ctx: RequestContext, decision: Decision, action: str, resource: str) -> str:
     """An opaque, tamper-evident token of why a request was refused."""
+    import base64
+    import hashlib
+    import hmac
+    import zlib
+
     matched = []
     if decision.statement is not None:
         ref = decision.statement
@@ -421,6 +446,11 @@ def encode_authorization_message(ctx: RequestContext, decision: Decision, action
 
 def decode_authorization_message(encoded: str) -> str | None:
     """The JSON document an encoded message holds, or None if it is not one of ours."""
+    import base64
+    import hashlib
+    import hmac
+    import zlib
+
     try:
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (ValueError, TypeError):

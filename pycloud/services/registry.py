@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 PROVIDERS: dict[str, str] = {
     "cloudwatch": "pycloud.services.cloudwatch.provider:CloudWatchProvider",
     "dynamodb": "pycloud.services.dynamodb.provider:DynamoDbProvider",
+    "ebs": "pycloud.services.ebs.provider:EbsProvider",
     "ec2": "pycloud.services.ec2.provider:Ec2Provider",
     "iam": "pycloud.services.iam.provider:IamProvider",
     "lambda": "pycloud.services.awslambda.provider:LambdaProvider",

@@ -1,4 +1,5 @@
-"""EC2 operations: DescribeRegions and DescribeAvailabilityZones so far."""
+"""EC2 operations: regions and zones here; EBS volumes, snapshots and fast snapshot restores from the
+mixins of ``volumes.py``, ``snapshots.py`` and ``fast_restore.py`` (records in ``ebs_models.py``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from typing import Any
 from pycloud.context import RequestContext
 from pycloud.protocol.errors import ServiceError
 from pycloud.services.base import Provider, ServiceRuntime
+from pycloud.services.ec2.ebs_models import catalog
+from pycloud.services.ec2.fast_restore import FastRestoreOperations
 from pycloud.services.ec2.filters import apply_filters
 from pycloud.services.ec2.models import RegionOptIn
 from pycloud.services.ec2.regions import Region, all_regions
+from pycloud.services.ec2.snapshots import SnapshotOperations
+from pycloud.services.ec2.volumes import VolumeOperations
 from pycloud.services.ec2.zones import Zone, zones_for_region
 from pycloud.state.table import RecordTable
 
@@ -25,7 +30,7 @@ def _check_dry_run(params: dict[str, Any]) -> None:
         raise ServiceError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
 
 
-class Ec2Provider(Provider):
+class Ec2Provider(VolumeOperations, SnapshotOperations, FastRestoreOperations, Provider):
     """Amazon Elastic Compute Cloud."""
 
     service = "ec2"
@@ -33,9 +38,11 @@ class Ec2Provider(Provider):
     def __init__(self, runtime: ServiceRuntime) -> None:
         super().__init__(runtime)
         self.opt_ins: RecordTable[RegionOptIn] = RecordTable(runtime.state, self.service, "opt-in", RegionOptIn)
+        self.ebs = catalog(runtime)
 
     def reset(self) -> None:
         self.opt_ins.clear()
+        self.ebs.clear()
 
     # -- account opt-ins (driven by the Account service or the admin API, not an EC2 operation) --
 

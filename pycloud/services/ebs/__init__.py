@@ -1,0 +1,1 @@
+"""Amazon EBS direct APIs (snapshot blocks over rest-json)."""
