@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--default-account", help="account id of unknown/default keys (default 000000000000)")
     serve.add_argument("--config", help="TOML config file (settings and [[accounts]])")
     serve.add_argument("--fsync", choices=["always", "batch", "never"], help="object durability (default batch)")
+    serve.add_argument("--nbd-port", type=int, help="serve EBS volumes over NBD on 127.0.0.1 (0 picks a free port)")
+    serve.add_argument("--ebs-time-scale", type=float, help="EBS burst credits drain/refill this many times faster")
     serve.add_argument(
         "--provider",
         action="append",
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             "log_level": args.log_level,
             "default_account": args.default_account,
             "fsync": args.fsync,
+            "nbd_port": args.nbd_port,
+            "ebs_time_scale": args.ebs_time_scale,
             "providers": ",".join(args.provider) if args.provider else None,
         }
         try:

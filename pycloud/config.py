@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -50,6 +51,10 @@ class Settings:
     crash, not an OS crash)."""
     s3_lifecycle_interval: float = 60.0
     """Real seconds between S3 lifecycle passes (besides every virtual clock advance); 0 turns them off."""
+    nbd_port: int = -1
+    """NBD server for EBS volumes on 127.0.0.1 (opt-in): -1 off, 0 a free port, else that port."""
+    ebs_time_scale: float = 1.0
+    """EBS burst-credit speed-up: gp2/st1/sc1 credits drain and refill this many times faster (> 0)."""
     providers: str = ""
     """Provider overrides, ``SERVICE=MODULE:CLASS`` comma-separated (custom or stub providers)."""
     accounts: list[AccountSpec] = field(default_factory=list)
@@ -161,4 +166,8 @@ def load_settings(
         raise ConfigError(f"fsync must be always, batch or never, got {settings.fsync!r}")
     if not 0 <= settings.port <= 65535:
         raise ConfigError(f"port must be 0-65535, got {settings.port}")
+    if not -1 <= settings.nbd_port <= 65535:
+        raise ConfigError(f"nbd_port must be -1 (off) or 0-65535, got {settings.nbd_port}")
+    if not (settings.ebs_time_scale > 0 and math.isfinite(settings.ebs_time_scale)):
+        raise ConfigError(f"ebs_time_scale must be a number > 0, got {settings.ebs_time_scale}")
     return settings

@@ -6,6 +6,7 @@
 ``POST /_pycloud/clock/advance``   ``{"seconds": N}`` moves the virtual clock forward
 ``GET  /_pycloud/accounts``        the known accounts
 ``POST /_pycloud/accounts``        ``{"id", "access_key", "secret_key", "name"}`` declares an account
+``GET  /_pycloud/ebs/nbd``         ``{"enabled", "host", "port"}`` of the NBD server (``--nbd-port``)
 ``*    /_pycloud/<service>/<path>``  answered by that service's provider when it has an
                                    ``admin_request(method, path)`` hook (e.g. ``GET|DELETE
                                    /_pycloud/sns/outbox``, SNS's signing certificate)
@@ -45,6 +46,8 @@ class AdminApi:
         self.runtime = dispatcher.runtime
         self.services = services
         self.started = time.monotonic()
+        self.nbd: Any = None
+        """The running ``pycloud.ebs.nbd.NbdServer`` (set by the app when ``--nbd-port`` is given)."""
         self._routes = {
             ("GET", "/_pycloud/health"): self.health,
             ("POST", "/_pycloud/reset"): self.reset,
@@ -53,6 +56,7 @@ class AdminApi:
             ("POST", "/_pycloud/clock/advance"): self.advance_clock,
             ("GET", "/_pycloud/accounts"): self.list_accounts,
             ("POST", "/_pycloud/accounts"): self.create_account,
+            ("GET", "/_pycloud/ebs/nbd"): self.nbd_info,
         }
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
@@ -127,6 +131,11 @@ class AdminApi:
             raise _BadRequest("seconds must be a number ≥ 0")
         self.runtime.clock.advance(seconds)
         return _json(200, self._clock_state())
+
+    def nbd_info(self, _body: Any) -> HttpResponse:
+        """Where EBS volumes are served over NBD; port null when the server runs without it."""
+        port = self.nbd.port if self.nbd is not None else None
+        return _json(200, {"enabled": port is not None, "host": "127.0.0.1", "port": port})
 
     def list_accounts(self, _body: Any) -> HttpResponse:
         accounts = self.runtime.credentials.accounts.values()

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pycloud.clock import clock as process_clock
 from pycloud.config import Settings
@@ -20,6 +21,9 @@ from pycloud.iam.directory import PolicyDirectory
 from pycloud.services.base import ServiceRuntime
 from pycloud.services.registry import PROVIDERS, parse_overrides, subscribe_consumers
 from pycloud.state.store import StateStore
+
+if TYPE_CHECKING:
+    from pycloud.ebs.nbd import NbdServer  # imported at run time only when NBD is on
 
 log = logging.getLogger("pycloud")
 
@@ -76,17 +80,48 @@ async def run(app: App, ready: asyncio.Event | None = None) -> None:
         if exc.errno == errno.EADDRINUSE:
             raise StartupError(f"port {settings.port} on {settings.host} is already in use") from None
         raise StartupError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+    try:
+        nbd = _start_nbd(app) if settings.nbd_port >= 0 else None
+    except StartupError:
+        await server.shutdown(0)
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     where = "in memory" if settings.ephemeral else f"in {settings.data_dir}"
-    print(f"pycloud listening on http://{settings.host}:{port} (state {where})", flush=True)
+    extra = f"; NBD on nbd://127.0.0.1:{nbd.port}" if nbd is not None else ""
+    print(f"pycloud listening on http://{settings.host}:{port} (state {where}{extra})", flush=True)
     if ready is not None:
         ready.set()
     await stop.wait()
+    if nbd is not None:
+        await loop.run_in_executor(None, nbd.stop, settings.shutdown_grace)
     await server.shutdown(settings.shutdown_grace)
+    from pycloud.ebs.runtime import EbsRuntime
+
+    EbsRuntime.close_of(app.runtime)  # the block store, if EBS was used
     app.runtime.state.close()
+
+
+def _start_nbd(app: App) -> NbdServer:
+    """Start the NBD server on the EBS runtime (``--nbd-port``) and tell the admin API its port."""
+    from pycloud.ebs.nbd import NbdServer
+    from pycloud.ebs.runtime import EbsRuntime
+
+    try:
+        ebs = EbsRuntime.of(app.runtime)
+    except Exception as exc:  # BlockStoreError (InUse...) and OS errors alike: report, don't trace
+        raise StartupError(f"cannot open the EBS block store: {exc}") from None
+    nbd = NbdServer(ebs, app.settings.nbd_port)
+    try:
+        nbd.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"NBD port {app.settings.nbd_port} on 127.0.0.1 is already in use") from None
+        raise StartupError(f"cannot serve NBD on 127.0.0.1:{app.settings.nbd_port}: {exc.strerror}") from None
+    app.dispatcher.admin.nbd = nbd
+    return nbd
 
 
 def serve(settings: Settings) -> int:
