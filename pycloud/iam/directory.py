@@ -22,10 +22,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pycloud.iam.policy import NamedPolicy
-
 if TYPE_CHECKING:
     from pycloud.context import Principal
+    from pycloud.iam.policy import NamedPolicy
 
 
 @dataclass(frozen=True)
