@@ -73,6 +73,22 @@ struct Volume {
   std::atomic<uint64_t> hydrated{0};
   std::atomic<uint64_t> first_touches{0};
   std::atomic<uint64_t> penalty_us{0};
+  // Blocks whose mapping changed since the snapshot `base` (with repeats), so the next snapshot
+  // counts what it stores from these alone: snapshot time follows the changed data, not the
+  // volume's size. `changed_complete` is false when the list no longer covers every change.
+  std::vector<uint64_t> changed;
+  bool changed_complete = true;
+
+  void NoteChanged(uint64_t idx) {
+    if (!changed_complete) return;
+    if (changed.size() >= 2 * (size / kBlockSize) + 1024) {  // bounded: past this, diff the maps
+      changed_complete = false;
+      changed.clear();
+      changed.shrink_to_fit();
+      return;
+    }
+    changed.push_back(idx);
+  }
 
   // Clears idx's pending bit; true for the one caller that cleared it (its first touch).
   bool TakePending(uint64_t idx) {
@@ -201,6 +217,7 @@ struct BlockStore::Impl {
     auto vit = volume_by_uid.find(r.uid);
     if (vit != volume_by_uid.end()) {
       map = &vit->second->map;
+      for (const auto& mapping : r.mappings) vit->second->NoteChanged(mapping.first);
     } else if (Snapshot* s = SnapshotByUid(r.uid); s != nullptr && !s->complete) {
       map = &s->map;
     } else {
@@ -217,6 +234,18 @@ struct BlockStore::Impl {
       if (it->second->TakePending(b)) it->second->hydrated.fetch_add(1);
     }
     return Status::OK();
+  }
+
+  // Blocks among `candidates` (repeats allowed) holding data in `map` that `base` does not share.
+  static uint64_t CountChanged(std::vector<uint64_t>& candidates, const BlockMap& map, const BlockMap& base) {
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    uint64_t n = 0;
+    for (uint64_t idx : candidates) {
+      const uint64_t slot = map.Get(idx);
+      if (slot != 0 && slot != base.Get(idx)) ++n;
+    }
+    return n;
   }
 
   void ComputeStored(Snapshot* s) {
@@ -238,7 +267,15 @@ struct BlockStore::Impl {
     s->parent = v->base;
     s->map = v->map;  // the freeze: one pointer copy, whatever the volume's size
     s->complete = true;
-    ComputeStored(s.get());
+    Snapshot* parent = SnapshotByUid(s->parent);
+    if (parent != nullptr && v->changed_complete) {
+      s->blocks = s->map.blocks();
+      s->stored = CountChanged(v->changed, s->map, parent->map);
+    } else {
+      ComputeStored(s.get());
+    }
+    v->changed.clear();
+    v->changed_complete = true;
     v->base = r.uid;
     next_uid = std::max(next_uid, r.uid + 1);
     snapshot_by_uid[r.uid] = s.get();
@@ -285,7 +322,11 @@ struct BlockStore::Impl {
       if (other->complete) ComputeStored(other.get());
     }
     for (auto& [id, v] : volumes) {
-      if (v->base == uid) v->base = s->parent;
+      if (v->base == uid) {
+        v->base = s->parent;
+        v->changed_complete = false;  // its changes since the parent are no longer all listed
+        v->changed.clear();
+      }
     }
     snapshot_by_uid.erase(uid);
     snapshots.erase(s->id);
@@ -488,7 +529,10 @@ struct BlockStore::Impl {
       }
       std::vector<Record> records;
       if (!map_rec.mappings.empty()) {
-        for (const auto& [block, slot] : map_rec.mappings) v->map.Set(block, slot);
+        for (const auto& [block, slot] : map_rec.mappings) {
+          v->map.Set(block, slot);
+          v->NoteChanged(block);
+        }
         records.push_back(std::move(map_rec));
       }
       if (!hyd.blocks.empty()) {
