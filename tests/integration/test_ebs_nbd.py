@@ -20,6 +20,7 @@ import socket
 import struct
 import subprocess
 import time
+import urllib.error
 from typing import Any
 
 import pytest
@@ -227,6 +228,30 @@ def test_snapshot_restore_reads_back_through_nbd(served):
     restored = target.create_volume(1, "gp3", snapshot_id=snapshot)
     with open_volume(target.port, restored) as vol:
         assert vol.pread(3 * BLOCK_SIZE + 100, 20) == b"kept in the snapshot"
+
+
+def test_admin_api_shows_hydration_progress_and_io_metrics(served):
+    """A volume restored from a snapshot hydrates as its blocks are first read; the admin API shows
+    the progress and the I/O counted by the volume's scheduler."""
+    target = ServedTarget(served)
+    source = target.create_volume(1, "gp3")
+    with open_volume(target.port, source) as vol:
+        for index in range(4):
+            vol.pwrite(index * BLOCK_SIZE, b"block %d" % index)
+    snapshot = target._call(target.ec2, "create_snapshot", VolumeId=source)["SnapshotId"]
+    target.wait_completed(snapshot)
+    restored = target.create_volume(1, "gp3", snapshot_id=snapshot)
+    before = served.admin("GET", f"/_pycloud/ebs/volumes/{restored}")
+    assert before["store"]["blocks_to_hydrate"] == 4 and before["store"]["hydrated_blocks"] == 0
+    with open_volume(target.port, restored) as vol:
+        assert vol.pread(BLOCK_SIZE, 7) == b"block 1"
+        assert vol.pread(3 * BLOCK_SIZE, 7) == b"block 3"
+    after = served.admin("GET", f"/_pycloud/ebs/volumes/{restored}")
+    assert after["store"]["hydrated_blocks"] == 2 and after["store"]["first_touches"] == 2
+    assert after["metrics"]["read_requests"] == 2 and after["metrics"]["read_bytes"] == 14
+    with pytest.raises(urllib.error.HTTPError) as info:
+        served.admin("GET", "/_pycloud/ebs/volumes/vol-00000000000000000")
+    assert info.value.code == 404
 
 
 # -- real clients (libnbd) ----------------------------------------------------------------------

@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from typing import Any
 
 from pycloud._core import BLOCK_SIZE, BlockStoreError
 from pycloud.context import RequestContext
+from pycloud.ebs.runtime import EbsRuntime
 from pycloud.protocol.errors import ServiceError
 from pycloud.services.base import Provider, ServiceRuntime
 from pycloud.services.ebs import tokens
@@ -55,6 +57,28 @@ class EbsProvider(Provider):
 
     def reset(self) -> None:
         self.ebs.clear()
+
+    def admin_request(self, method: str, path: str) -> tuple[int, str, bytes] | None:
+        """``GET /_pycloud/ebs/volumes/<volume-id>``: the volume's block-store state (size, allocated
+        bytes, hydration progress of a restored volume, first touches) and its I/O metrics (operations
+        and bytes as AWS counts them, queue length, BurstBalance, throttled time) for tests and
+        dashboards. Returns (status, content type, body), or None for an unknown path."""
+        kind, _, volume_id = path.partition("/")
+        if kind != "volumes" or not volume_id or "/" in volume_id:
+            return None
+        if method != "GET":
+            return 405, "application/json", json.dumps({"error": "MethodNotAllowed",
+                                                        "message": f"{method} is not allowed"}).encode()
+        ebs = EbsRuntime.of(self.runtime)
+        try:
+            info = ebs.store.volume_info(volume_id)
+        except BlockStoreError:
+            return 404, "application/json", json.dumps({"error": "NotFound",
+                                                        "message": f"no volume {volume_id}"}).encode()
+        scheduler = ebs.scheduler(volume_id)
+        metrics = scheduler.metrics(ebs.now()) if scheduler is not None else None
+        body = {"VolumeId": volume_id, "store": info, "metrics": metrics}
+        return 200, "application/json", json.dumps(body).encode()
 
     # -- lookups ---------------------------------------------------------------------------------------
 
