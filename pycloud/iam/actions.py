@@ -50,6 +50,8 @@ class ActionTable:
     """Operations whose provider authorizes them against a resource policy."""
     unauthenticated: frozenset[str] = frozenset()
     """Operations AWS answers without any permission check (sts:GetCallerIdentity)."""
+    resource_context: Callable[[RequestContext, dict[str, Any]], dict[str, Any] | None] | None = None
+    """Condition keys of the resource a request acts on (``aws:ResourceTag/...``), if any."""
     _cache: dict[str, ActionRule] = field(default_factory=dict, repr=False)
 
     def rule(self, operation: str) -> ActionRule:

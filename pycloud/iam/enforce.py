@@ -329,6 +329,10 @@ class Authorizer:
         if rule.provider_decides:
             return
         context = request_tag_keys(params)
+        if table.resource_context is not None:
+            resource_keys = table.resource_context(ctx, params)
+            if resource_keys:
+                context = {**(context or {}), **resource_keys}
         for resource in rule.resolve(ctx, params):
             decision = self.decide(ctx, rule.action, resource, context=context)
             if not decision.allowed:

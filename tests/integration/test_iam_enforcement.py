@@ -296,3 +296,19 @@ def test_paths_are_part_of_the_resource(owner):
     assert iam.get_user(UserName=team_user)["User"]["Path"] == "/team/"
     outsider, _ = owner.user()
     error_of(iam.get_user, UserName=outsider)
+
+
+def test_iam_resource_tags_condition(owner):
+    trust = _doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{owner.id}:root"}, "Action": "sts:AssumeRole"})
+    blue, red = f"blue-{uuid.uuid4().hex[:8]}", f"red-{uuid.uuid4().hex[:8]}"
+    owner.iam.create_role(RoleName=blue, AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "blue"}])
+    owner.iam.create_role(RoleName=red, AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "red"}])
+    _, key = owner.user(_allow("iam:GetRole", Condition={"StringEquals": {"aws:ResourceTag/team": "blue"}}),
+                        _allow("iam:ListRoleTags", Condition={"StringEquals": {"iam:ResourceTag/team": "blue"}}))
+    iam = owner.client("iam", key)
+    assert iam.get_role(RoleName=blue)["Role"]["RoleName"] == blue
+    assert iam.list_role_tags(RoleName=blue)["Tags"] == [{"Key": "team", "Value": "blue"}]
+    assert code_status(error_of(iam.get_role, RoleName=red)) == ("AccessDenied", 403)
+    assert code_status(error_of(iam.list_role_tags, RoleName=red)) == ("AccessDenied", 403)
+    owner.iam.tag_role(RoleName=red, Tags=[{"Key": "team", "Value": "blue"}])  # re-tagged: the decision follows
+    iam.get_role(RoleName=red)

@@ -26,19 +26,26 @@ _SELF = frozenset({"GetUser", "ChangePassword", "ListAccessKeys", "CreateAccessK
                    "ListUserPolicies", "ListAttachedUserPolicies", "ListGroupsForUser", "ListUserTags"})
 
 
-def _entity_arn(ctx: RequestContext, kind: str, name: str) -> str:
+def _entity(ctx: RequestContext, kind: str, name: str) -> tuple[str, dict[str, str]]:
     directory = ctx.authorizer.directory if ctx.authorizer is not None else None
     iam = directory.iam() if directory is not None else None
-    lookup = getattr(iam, "entity_arn", None)
+    lookup = getattr(iam, "entity", None)
     found = lookup(ctx.account_id, kind, name) if lookup is not None else None
-    return found or f"arn:aws:iam::{ctx.account_id}:{kind}/{name}"
+    return found or (f"arn:aws:iam::{ctx.account_id}:{kind}/{name}", {})
 
 
-def _resources(ctx: RequestContext, params: dict[str, Any]) -> list[str]:
+def _named(params: dict[str, Any]) -> tuple[str, str] | None:
     for member, kind in _NAMED:
         name = params.get(member)
         if name:
-            return [_entity_arn(ctx, kind, name)]
+            return kind, name
+    return None
+
+
+def _resources(ctx: RequestContext, params: dict[str, Any]) -> list[str]:
+    named = _named(params)
+    if named is not None:
+        return [_entity(ctx, *named)[0]]
     for member in _ARNS:
         if params.get(member):
             return [params[member]]
@@ -47,4 +54,17 @@ def _resources(ctx: RequestContext, params: dict[str, Any]) -> list[str]:
     return ["*"]
 
 
-TABLE = ActionTable("iam", default_resources=_resources)
+def _resource_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, str] | None:
+    """``aws:ResourceTag/…`` and ``iam:ResourceTag/…`` of the user or role a request names."""
+    named = _named(params)
+    if named is None or named[0] not in ("user", "role"):
+        return None
+    tags = _entity(ctx, *named)[1]
+    if not tags:
+        return None
+    keys = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
+    keys.update({f"iam:ResourceTag/{k}": v for k, v in tags.items()})
+    return keys
+
+
+TABLE = ActionTable("iam", default_resources=_resources, resource_context=_resource_tags)

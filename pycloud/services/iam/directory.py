@@ -119,11 +119,12 @@ class DirectoryOperations(IamBase):
     def _new_role(self, *args: Any, **kwargs: Any) -> Role:
         raise NotImplementedError  # provided by RoleOperations
 
-    def entity_arn(self, account_id: str, kind: str, name: str) -> str | None:
-        """The ARN (with its path) of the ``user``, ``group``, ``role`` or ``instance-profile``
-        named ``name`` in ``account_id``, or None when there is none (authorization's resources)."""
+    def entity(self, account_id: str, kind: str, name: str) -> tuple[str, dict[str, str]] | None:
+        """The ARN (with its path) and tags of the ``user``, ``group``, ``role`` or
+        ``instance-profile`` named ``name`` in ``account_id``, or None when there is none
+        (authorization's resources and ``aws:ResourceTag`` keys)."""
         table = {"user": self.tables.users, "group": self.tables.groups, "role": self.tables.roles,
                  "instance-profile": self.tables.profiles}.get(kind)
-        entity = table.get(account_id, G, name.lower()) if table is not None else None
-        return entity.arn if entity is not None else None
+        found = table.get(account_id, G, name.lower()) if table is not None else None
+        return (found.arn, dict(getattr(found, "tags", None) or {})) if found is not None else None
 
