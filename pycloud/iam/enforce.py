@@ -241,12 +241,14 @@ class Authorizer:
         resource_policies: Sequence[NamedPolicy] | None = None,
         resource_account: str | None = None,
         context: Mapping[str, Any] | None = None,
+        resource_required: bool = False,
     ) -> Decision:
         """Whether the request's caller may perform ``action`` on ``resource``.
 
         ``resource_policies``: the resource's own policies (bucket/queue/topic policy, trust
         policy), or None. ``resource_account``: the account owning the resource when its ARN does
         not say (S3). ``context``: request condition keys beyond the global ones filled here.
+        ``resource_required``: the resource policy must allow even within its account (trust policies).
         """
         self._sync()
         principal = ctx.principal
@@ -257,7 +259,7 @@ class Authorizer:
         callers = self._callers
         caller = callers.get((principal.kind, principal.arn, principal.access_key)) or self._caller(principal)
         cache_key: tuple[Any, ...] | None = None
-        if caller.static and not resource_policies:
+        if caller.static and not resource_policies and not resource_required:
             cache_key = (principal.kind, principal.arn, principal.access_key, action, resource, resource_account)
         elif not caller.volatile:
             # Everything the decision reads: the caller (its policies are fixed per generation), the
@@ -271,7 +273,8 @@ class Authorizer:
                     policies_key = tuple((p.name, _policy_key(p.document)) for p in resource_policies)
             if policies_key is not None:
                 cache_key = (principal.kind, principal.arn, principal.access_key, action, resource, resource_account,
-                             policies_key, ctx.region, ctx.source_ip, tuple(context.items()) if context else None)
+                             policies_key, ctx.region, ctx.source_ip, tuple(context.items()) if context else None,
+                             resource_required)
         if cache_key is not None:
             try:
                 found = self._decisions.get(cache_key)
@@ -294,6 +297,7 @@ class Authorizer:
             boundary=caller.boundary,
             session=caller.session,
             scps=caller.scps,
+            resource_required=resource_required,
         )
         if cache_key is not None:
             if len(self._decisions) > _CACHE_MAX:

@@ -1,5 +1,6 @@
 """The decision logic: explicit deny, SCP/RCP, boundaries, session policies, same/cross account."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from pycloud.iam.policy import (
     Principal,
     evaluate,
 )
+from pycloud.iam.policy.evaluate import IDENTITY, RESOURCE
 
 A = "111122223333"
 B = "444455556666"
@@ -409,3 +411,31 @@ def test_principal_tag_matches_resource_tag():
     assert not evaluate(
         request(BOB, "ec2:StartInstances", "*", **{"aws:ResourceTag/project": "apollo"}), identity=doc
     ).allowed
+
+
+_ROLE = "arn:aws:iam::111111111111:role/R"
+_USER = Principal.from_arn("arn:aws:iam::111111111111:user/alice")
+_MAY_ASSUME = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}'
+
+
+def _trust(principal: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]})
+
+
+@pytest.mark.parametrize(
+    ("trust", "identity", "outcome", "policy_type"),
+    [
+        (_trust("arn:aws:iam::111111111111:root"), _MAY_ASSUME, ALLOW, IDENTITY),  # account named: both sides
+        (_trust("arn:aws:iam::111111111111:root"), None, IMPLICIT_DENY, IDENTITY),
+        (_trust("arn:aws:iam::222222222222:root"), _MAY_ASSUME, IMPLICIT_DENY, RESOURCE),  # identity alone never
+        (_trust("arn:aws:iam::111111111111:user/alice"), None, ALLOW, RESOURCE),  # the caller named: enough
+    ],
+)
+def test_trust_policy_must_allow_even_within_the_account(trust, identity, outcome, policy_type):
+    request = AuthRequest(_USER, "sts:AssumeRole", _ROLE)
+    decision = evaluate(request, identity=identity, resource=trust, resource_required=True)
+    assert (decision.outcome, decision.policy_type) == (outcome, policy_type)
+    if identity is not None and outcome == IMPLICIT_DENY:
+        # the same request against an ordinary resource policy: identity policies alone allow
+        assert evaluate(request, identity=identity, resource=trust).allowed

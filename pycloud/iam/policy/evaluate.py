@@ -167,6 +167,7 @@ def evaluate(
     session: Iterable[PolicyLike] | PolicyLike | None = None,
     scps: Sequence[Iterable[PolicyLike] | PolicyLike] | None = None,
     rcps: Sequence[Iterable[PolicyLike] | PolicyLike] | None = None,
+    resource_required: bool = False,
 ) -> Decision:
     """Decide ``request`` against the policies that apply to it.
 
@@ -178,7 +179,9 @@ def evaluate(
     organization hierarchy (root, OUs, account), each the policies attached at that level; at
     every level one must allow. None when the account is not governed by them (standalone
     accounts, the management account). Documents may be compiled, JSON text or mappings;
-    parsing errors raise :class:`PolicyError`.
+    parsing errors raise :class:`PolicyError`. ``resource_required``: the resource policy must
+    allow even within its account (a role's trust policy: identity policies alone never let a
+    caller assume a role; naming the caller's account still needs the caller's identity policies).
     """
     principal = request.principal
     action = request.action.casefold()
@@ -226,6 +229,9 @@ def evaluate(
         if rbp is not None:
             return Decision(ALLOW, RESOURCE, rbp, f"allowed by {_describe(rbp)}")
         return Decision(IMPLICIT_DENY, RESOURCE, None, "no resource-based policy allows anonymous access")
+
+    if resource_required and rbp is None:
+        return Decision(IMPLICIT_DENY, RESOURCE, None, f"no {RESOURCE} allows the action")
 
     if same_account and rbp is not None and grant == DIRECT:
         # Naming the exact user or session lets a resource policy grant past boundary and session policy.

@@ -12,17 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from pycloud.context import RequestContext
-from pycloud.iam.arn import account_of
 from pycloud.iam.enforce import denial
 from pycloud.iam.policy import NamedPolicy
-from pycloud.iam.policy.evaluate import RESOURCE
 from pycloud.services.sts import errors
 from pycloud.services.sts.base import StsBase
 from pycloud.services.sts.session_policies import session_policies, session_tags, tag_context
-
-_ELSEWHERE = "000000000001"
-"""An account no caller belongs to: deciding as if the role lived there tells whether the trust
-policy itself grants the caller (a cross-account decision needs it to)."""
 
 
 def mfa_presented(params: dict[str, Any]) -> bool:
@@ -46,14 +40,10 @@ class AssumeRoleMixin(StsBase):
         authorizer = ctx.authorizer
         if authorizer is None:
             return  # driven without the gateway: nothing enforces policies
-        decision = authorizer.decide(ctx, action, role_arn, resource_policies=trust, context=context)
-        if decision.allowed and account_of(role_arn) == ctx.principal.account_id:
-            # Unlike other resource policies, a trust policy must grant the caller (by name or by
-            # its account) even within the role's account: identity policies alone never suffice.
-            probe = authorizer.decide(ctx, action, role_arn, resource_policies=trust, resource_account=_ELSEWHERE,
-                                      context=context)  # fmt: skip
-            if not probe.allowed and probe.policy_type == RESOURCE:
-                decision = probe
+        # Unlike other resource policies, a trust policy must grant the caller (by name or by its
+        # account) even within the role's account: identity policies alone never suffice.
+        decision = authorizer.decide(ctx, action, role_arn, resource_policies=trust, context=context,
+                                     resource_required=True)
         if not decision.allowed:
             raise denial(ctx, decision, action, role_arn)
 
