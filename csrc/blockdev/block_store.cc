@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "blockdev/checkpoint.h"
 #include "blockdev/errors.h"
 #include "blockdev/file.h"
 #include "blockdev/meta_log.h"
@@ -121,7 +122,8 @@ struct BlockStore::Impl {
   MetaLog log;
   SlotTable slots;
 
-  // Lock order: catalog_mu -> Volume::mu / Snapshot::mu -> meta_mu -> (SlotTable's own mutex).
+  // Lock order: compact_mu -> catalog_mu -> Volume::mu / Snapshot::mu -> sync_mu -> meta_mu ->
+  // (SlotTable's own mutex).
   std::shared_mutex catalog_mu;
   std::unordered_map<std::string, std::unique_ptr<Volume>> volumes;
   std::unordered_map<std::string, std::unique_ptr<Snapshot>> snapshots;
@@ -134,6 +136,14 @@ struct BlockStore::Impl {
   // or a crash could replay a map entry pointing at a slot already holding other data.
   std::vector<std::pair<uint64_t, uint64_t>> quarantine;
   Status broken;  // a failed log append: memory is ahead of the log, refuse further changes
+
+  // Compaction (one at a time). compact_at and checkpoint_bytes are guarded by meta_mu.
+  std::mutex compact_mu;
+  std::atomic<bool> compact_due{false};
+  uint64_t compact_at = 0;        // log size that calls for the next compaction
+  uint64_t checkpoint_bytes = 0;  // the log's leading checkpoint, magic included (0: none)
+  std::atomic<uint64_t> compactions{0};
+  std::atomic<uint64_t> compaction_failures{0};
 
   std::mutex sync_mu;
   std::atomic<bool> dirty{false};
@@ -347,6 +357,88 @@ struct BlockStore::Impl {
     return Status::OK();
   }
 
+  // ------------------------------------------------ checkpoint records (replay of a compacted log)
+
+  Status ApplyVolumeState(const Record& r) {
+    if (volumes.count(r.id) != 0 || volume_by_uid.count(r.uid) != 0) return Status::Corruption("volume exists: " + r.id);
+    auto v = std::make_unique<Volume>();
+    v->id = r.id;
+    v->uid = r.uid;
+    v->size = r.size;
+    v->lineage = r.lineage;
+    v->source_id = r.ref_id;
+    v->base = r.other;
+    v->map = BlockMap(&slots);
+    if (r.other != 0) {
+      Snapshot* base = SnapshotByUid(r.other);
+      if (base == nullptr) return Status::Corruption("volume " + r.id + " descends from an unknown snapshot");
+      v->map = base->map;  // its own mappings follow where they differ, sharing the rest as before
+    }
+    v->to_hydrate = r.to_hydrate;
+    v->hydrated.store(r.hydrated);
+    v->penalty_us.store(r.penalty_us);
+    if (!r.pending.empty()) {
+      v->pending_words = (r.pending.back().first + r.pending.back().second + 63) / 64;
+      v->pending = std::make_unique<std::atomic<uint64_t>[]>(v->pending_words);
+      for (uint64_t i = 0; i < v->pending_words; ++i) v->pending[i].store(0, std::memory_order_relaxed);
+      for (const auto& [first, count] : r.pending) {
+        for (uint64_t idx = first, end = first + count; idx < end;) {
+          if (idx % 64 == 0 && end - idx >= 64) {  // a whole word at once: restores can be huge
+            v->pending[idx / 64].store(~uint64_t{0}, std::memory_order_relaxed);
+            idx += 64;
+          } else {
+            v->pending[idx / 64].fetch_or(uint64_t{1} << (idx % 64), std::memory_order_relaxed);
+            ++idx;
+          }
+        }
+      }
+    }
+    next_uid = std::max(next_uid, r.uid + 1);
+    volume_by_uid[r.uid] = v.get();
+    volumes[r.id] = std::move(v);
+    return Status::OK();
+  }
+
+  Status ApplySnapshotState(const Record& r) {
+    if (snapshots.count(r.id) != 0 || snapshot_by_uid.count(r.uid) != 0) {
+      return Status::Corruption("snapshot exists: " + r.id);
+    }
+    auto s = std::make_unique<Snapshot>();
+    s->id = r.id;
+    s->volume_id = r.ref_id;
+    s->uid = r.uid;
+    s->size = r.size;
+    s->lineage = r.lineage;
+    s->parent = r.other;
+    s->complete = r.complete;
+    s->blocks = r.block_count;
+    s->stored = r.stored_count;
+    s->map = BlockMap(&slots);
+    if (r.other != 0) {
+      Snapshot* parent = SnapshotByUid(r.other);
+      if (parent == nullptr) return Status::Corruption("snapshot " + r.id + " has an unknown parent");
+      s->map = parent->map;
+    }
+    next_uid = std::max(next_uid, r.uid + 1);
+    snapshot_by_uid[r.uid] = s.get();
+    snapshots[r.id] = std::move(s);
+    return Status::OK();
+  }
+
+  Status ApplyCheckpointMap(const Record& r) {
+    if (auto it = volume_by_uid.find(r.uid); it != volume_by_uid.end()) {
+      for (const auto& [block, slot] : r.mappings) {
+        it->second->map.Set(block, slot);
+        it->second->NoteChanged(block);  // the changes since its base: what its next snapshot stores
+      }
+      return Status::OK();
+    }
+    Snapshot* s = SnapshotByUid(r.uid);
+    if (s == nullptr) return Status::Corruption("checkpoint map of an unknown volume or snapshot");
+    for (const auto& [block, slot] : r.mappings) s->map.Set(block, slot);
+    return Status::OK();
+  }
+
   Status Apply(const Record& r) {
     switch (r.type) {
       case RecordType::kCreateVolume: return ApplyCreateVolume(r);
@@ -359,6 +451,13 @@ struct BlockStore::Impl {
       case RecordType::kCompleteSnapshot: return ApplyCompleteSnapshot(r.uid);
       case RecordType::kDeleteSnapshot: return ApplyDeleteSnapshot(r.uid);
       case RecordType::kPenalty: return ApplyPenalty(r);
+      case RecordType::kCheckpoint:
+        next_uid = std::max(next_uid, r.uid);
+        return Status::OK();
+      case RecordType::kVolumeState: return ApplyVolumeState(r);
+      case RecordType::kSnapshotState: return ApplySnapshotState(r);
+      case RecordType::kCheckpointMap: return ApplyCheckpointMap(r);
+      case RecordType::kCheckpointEnd: return Status::OK();
     }
     return Status::Corruption("unknown record");
   }
@@ -381,6 +480,7 @@ struct BlockStore::Impl {
       return s;
     }
     dirty.store(true, std::memory_order_relaxed);
+    if (end >= compact_at) compact_due.store(true, std::memory_order_relaxed);
     for (uint64_t slot : slots.TakeFreed()) quarantine.emplace_back(end, slot);
     // Without fsyncs, "durable" is "in the OS", which the append just made it.
     if (options.sync == SyncMode::kNever) ReleaseLocked(end);
@@ -443,6 +543,140 @@ struct BlockStore::Impl {
         lock.lock();
       }
     }
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  uint64_t CompactThreshold(uint64_t checkpoint) const {
+    return std::max(options.compact_min_bytes, kCompactRatio * checkpoint);
+  }
+
+  // The mappings where `map` differs from `from` (all of it when from is null): replaying them on
+  // a copy of `from` rebuilds `map` sharing every subtree the two share now.
+  static void AddDelta(CheckpointWriter* w, const BlockMap* from, const BlockMap& map) {
+    if (from == nullptr) {
+      map.ForEach([&](uint64_t idx, uint64_t slot) { w->AddMapping(idx, slot); });
+      return;
+    }
+    BlockMap::Diff(*from, map, [&](uint64_t idx) { w->AddMapping(idx, map.Get(idx)); });
+  }
+
+  // The whole catalog as checkpoint records (catalog_mu held exclusively: nothing changes).
+  // Snapshots go first, oldest first: a parent is always older than its children (a child is
+  // created from, or re-parented onto, an existing snapshot), and volumes start from their base.
+  std::string SerializeCatalog() {
+    CheckpointWriter w(next_uid);
+    std::vector<Snapshot*> snaps;
+    snaps.reserve(snapshots.size());
+    for (auto& [id, snap] : snapshots) snaps.push_back(snap.get());
+    std::sort(snaps.begin(), snaps.end(), [](const Snapshot* a, const Snapshot* b) { return a->uid < b->uid; });
+    for (const Snapshot* snap : snaps) {
+      const Snapshot* parent = SnapshotByUid(snap->parent);
+      Record r;
+      r.type = RecordType::kSnapshotState;
+      r.uid = snap->uid;
+      r.id = snap->id;
+      r.ref_id = snap->volume_id;
+      r.size = snap->size;
+      r.lineage = snap->lineage;
+      r.other = parent ? parent->uid : 0;
+      r.complete = snap->complete;
+      r.block_count = snap->blocks;
+      r.stored_count = snap->stored;
+      w.AddObject(r);
+      AddDelta(&w, parent ? &parent->map : nullptr, snap->map);
+    }
+    std::vector<Volume*> vols;
+    vols.reserve(volumes.size());
+    for (auto& [id, v] : volumes) vols.push_back(v.get());
+    std::sort(vols.begin(), vols.end(), [](const Volume* a, const Volume* b) { return a->uid < b->uid; });
+    for (const Volume* v : vols) {
+      const Snapshot* base = SnapshotByUid(v->base);
+      Record r;
+      r.type = RecordType::kVolumeState;
+      r.uid = v->uid;
+      r.id = v->id;
+      r.size = v->size;
+      r.lineage = v->lineage;
+      r.other = base ? base->uid : 0;
+      r.ref_id = v->source_id;
+      r.penalty_us = v->penalty_us.load();
+      r.to_hydrate = v->to_hydrate;
+      r.hydrated = v->hydrated.load();
+      if (v->pending) r.pending = BitRuns(v->pending.get(), v->pending_words);
+      w.AddObject(r);
+      AddDelta(&w, base ? &base->map : nullptr, v->map);
+    }
+    return w.Finish();
+  }
+
+  // A failed compaction: the old log stays in use; try again once it has grown as much again.
+  Status CompactionFailed(const Status& s) {
+    compaction_failures.fetch_add(1);
+    std::lock_guard<std::mutex> meta(meta_mu);
+    compact_at = log.end() + std::max<uint64_t>(options.compact_min_bytes, log.end());
+    return s;
+  }
+
+  // compact_mu held. Serialises the catalog under an exclusive catalog_mu (memory only), writes
+  // and fsyncs the new log with no store lock held, then under sync_mu + meta_mu copies the
+  // records appended meanwhile and renames it over the old one.
+  Status CompactLocked() {
+    compact_due.store(false, std::memory_order_relaxed);
+    std::string checkpoint;
+    uint64_t tail_from = 0;
+    {
+      std::unique_lock<std::shared_mutex> cat(catalog_mu);
+      {
+        std::lock_guard<std::mutex> meta(meta_mu);
+        if (!broken.ok()) return broken;  // memory may be ahead of the log: do not make it durable
+        tail_from = log.end();
+      }
+      checkpoint = SerializeCatalog();
+    }
+    Status s = log.PrepareRewrite(checkpoint);
+    // Map records of the tail may point at fresh slots: their data goes first, as in SyncAll.
+    if (s.ok() && options.sync != SyncMode::kNever) s = data.Sync();
+    if (!s.ok()) {
+      log.AbandonRewrite();
+      return CompactionFailed(s);
+    }
+    bool swapped = false;
+    {
+      std::lock_guard<std::mutex> sync(sync_mu);
+      std::lock_guard<std::mutex> meta(meta_mu);
+      if (!broken.ok()) {
+        log.AbandonRewrite();
+        return broken;
+      }
+      s = log.CommitRewrite(tail_from, &swapped);
+      if (swapped) {
+        compactions.fetch_add(1);
+        checkpoint_bytes = sizeof(kLogMagic) + checkpoint.size();
+        compact_at = CompactThreshold(checkpoint_bytes);
+        // Every freeing record is in the new log, which is fsynced: the whole quarantine is
+        // durable (and its positions were of the old file).
+        for (auto& entry : quarantine) entry.first = 0;
+        ReleaseLocked(0);
+      }
+    }
+    if (!swapped) return CompactionFailed(s);
+    return s;  // an error here is the directory fsync's; the next Sync retries it
+  }
+
+  Status Compact() {
+    std::lock_guard<std::mutex> one(compact_mu);
+    return CompactLocked();
+  }
+
+  // After a call that succeeded (no store lock held): compacts when the log has outgrown its
+  // threshold. The caller that crosses it pays; a concurrent one finding a compaction running
+  // goes on. A failure does not fail the call: it is counted and retried later.
+  Status Done(Status s) {
+    if (!s.ok() || !compact_due.load(std::memory_order_relaxed)) return s;
+    std::unique_lock<std::mutex> one(compact_mu, std::try_to_lock);
+    if (one.owns_lock() && compact_due.load(std::memory_order_relaxed)) CompactLocked();
+    return s;
   }
 
   // ---------------------------------------------------------------- block I/O
@@ -607,18 +841,25 @@ Status BlockStore::Open(const std::string& dir, const StoreOptions& options, std
   auto impl = std::make_unique<Impl>(dir, options);
   Impl& m = *impl;
   Status s = m.data.Open(dir + "/blocks.dat");
+  // The data file is never replaced (the log is, by compaction): it carries the store's lock.
+  if (s.ok()) s = m.data.LockExclusive();
   if (!s.ok()) return s;
+  CheckpointReplay checkpoint;
   s = m.log.Open(
       dir + "/meta.log",
-      [&m](std::string_view payload) {
+      [&m, &checkpoint](std::string_view payload) {
         Record r;
         if (!DecodeRecord(payload, &r)) return Status::Corruption("malformed metadata record");
-        Status st = m.Apply(r);
+        Status st = checkpoint.Accept(r, kRecordHeader + payload.size());
+        if (st.ok()) st = m.Apply(r);
         m.slots.TakeFreed();  // recovery rebuilds the free set below
         return st;
       },
-      &m.recovered_records, &m.truncated_bytes);
+      [&checkpoint] { return checkpoint.AtEnd(); }, &m.recovered_records, &m.truncated_bytes);
   if (!s.ok()) return s;
+  if (checkpoint.checkpoint_bytes() != 0) m.checkpoint_bytes = sizeof(kLogMagic) + checkpoint.checkpoint_bytes();
+  // A log without a checkpoint (new, or never compacted) is compacted once it reaches the minimum.
+  m.compact_at = m.CompactThreshold(m.checkpoint_bytes);
   // Slots no map references: allocated by a write whose record never made it, or freed by a
   // record whose zeroing never happened. Zero them all and cut the file after the last used one.
   std::vector<uint64_t> unused = m.slots.RebuildFree();
@@ -667,7 +908,7 @@ Status BlockStore::CreateVolume(const std::string& id, uint64_t size, const std:
     }
     s = m.Commit(r);
   }
-  return s.ok() ? m.AfterChange() : s;
+  return m.Done(s.ok() ? m.AfterChange() : s);
 }
 
 Status BlockStore::DeleteVolume(const std::string& id) {
@@ -683,7 +924,7 @@ Status BlockStore::DeleteVolume(const std::string& id) {
     r.uid = v->uid;
     s = m.Commit(r);
   }
-  return s.ok() ? m.AfterChange() : s;
+  return m.Done(s.ok() ? m.AfterChange() : s);
 }
 
 Status BlockStore::ResizeVolume(const std::string& id, uint64_t size) {
@@ -706,7 +947,7 @@ Status BlockStore::ResizeVolume(const std::string& id, uint64_t size) {
     r.size = size;
     s = m.Commit(r);
   }
-  return s.ok() ? m.AfterChange() : s;
+  return m.Done(s.ok() ? m.AfterChange() : s);
 }
 
 Status BlockStore::GetVolumeInfo(const std::string& id, VolumeInfo* info) {
@@ -740,29 +981,33 @@ std::vector<std::string> BlockStore::ListVolumes() {
 
 Status BlockStore::SetFirstTouchPenalty(const std::string& id, uint64_t us) {
   Impl& m = *impl_;
-  std::unique_lock<std::shared_mutex> cat(m.catalog_mu);
-  Volume* v;
-  Status s = m.VolumeOrError(id, &v);
-  if (!s.ok()) return s;
-  Record r;
-  r.type = RecordType::kPenalty;
-  r.uid = v->uid;
-  r.size = us;
-  return m.Commit(r);
+  Status s;
+  {
+    std::unique_lock<std::shared_mutex> cat(m.catalog_mu);
+    Volume* v;
+    s = m.VolumeOrError(id, &v);
+    if (!s.ok()) return s;
+    Record r;
+    r.type = RecordType::kPenalty;
+    r.uid = v->uid;
+    r.size = us;
+    s = m.Commit(r);
+  }
+  return m.Done(s);
 }
 
 Status BlockStore::Read(const std::string& id, uint64_t offset, uint64_t length, char* out, uint64_t* first_touch) {
-  return impl_->Read(id, offset, length, out, first_touch);
+  return impl_->Done(impl_->Read(id, offset, length, out, first_touch));
 }
 
 Status BlockStore::Write(const std::string& id, uint64_t offset, const char* data, uint64_t length,
                          uint64_t* first_touch) {
   static const char kEmpty = 0;
-  return impl_->Mutate(id, offset, length, data != nullptr ? data : &kEmpty, first_touch);
+  return impl_->Done(impl_->Mutate(id, offset, length, data != nullptr ? data : &kEmpty, first_touch));
 }
 
 Status BlockStore::Trim(const std::string& id, uint64_t offset, uint64_t length) {
-  return impl_->Mutate(id, offset, length, nullptr, nullptr);
+  return impl_->Done(impl_->Mutate(id, offset, length, nullptr, nullptr));
 }
 
 Status BlockStore::Flush(const std::string& id) {
@@ -796,7 +1041,7 @@ Status BlockStore::CreateSnapshot(const std::string& volume_id, const std::strin
     s = m.Commit(r);
   }
   // A completed snapshot must survive a crash: make it durable now unless told never.
-  return s.ok() && m.options.sync != SyncMode::kNever ? m.SyncAll() : s;
+  return m.Done(s.ok() && m.options.sync != SyncMode::kNever ? m.SyncAll() : s);
 }
 
 Status BlockStore::DeleteSnapshot(const std::string& id) {
@@ -812,7 +1057,7 @@ Status BlockStore::DeleteSnapshot(const std::string& id) {
     r.uid = snap->uid;
     s = m.Commit(r);
   }
-  return s.ok() ? m.AfterChange() : s;
+  return m.Done(s.ok() ? m.AfterChange() : s);
 }
 
 Status BlockStore::GetSnapshotInfo(const std::string& id, SnapshotInfo* info) {
@@ -921,7 +1166,7 @@ Status BlockStore::StartSnapshot(const std::string& id, uint64_t size, const std
     }
     s = m.Commit(r);
   }
-  return s.ok() ? m.AfterChange() : s;
+  return m.Done(s.ok() ? m.AfterChange() : s);
 }
 
 Status BlockStore::PutSnapshotBlock(const std::string& id, uint64_t index, const char* data, uint64_t length) {
@@ -958,7 +1203,7 @@ Status BlockStore::PutSnapshotBlock(const std::string& id, uint64_t index, const
     r.mappings.emplace_back(index, ns);
     s = m.AppendLocked({r});
   }
-  return s.ok() ? m.AfterChange() : s;
+  return m.Done(s.ok() ? m.AfterChange() : s);
 }
 
 Status BlockStore::CompleteSnapshot(const std::string& id) {
@@ -977,10 +1222,12 @@ Status BlockStore::CompleteSnapshot(const std::string& id) {
   }
   // Completion is a promise that the snapshot survives: make it durable now unless told never.
   if (s.ok() && m.options.sync != SyncMode::kNever) s = m.SyncAll();
-  return s;
+  return m.Done(s);
 }
 
 Status BlockStore::Sync() { return impl_->SyncAll(); }
+
+Status BlockStore::Compact() { return impl_->Compact(); }
 
 StoreStats BlockStore::Stats() {
   Impl& m = *impl_;
@@ -993,7 +1240,10 @@ StoreStats BlockStore::Stats() {
   {
     std::lock_guard<std::mutex> meta(m.meta_mu);
     st.quarantined_slots = m.quarantine.size();
+    st.checkpoint_bytes = m.checkpoint_bytes;
   }
+  st.compactions = m.compactions.load();
+  st.compaction_failures = m.compaction_failures.load();
   st.slots = m.slots.high_water();
   st.referenced_slots = m.slots.referenced();
   st.free_slots = m.slots.free_count();

@@ -4,7 +4,8 @@
 // docs/blockdev-format.md.
 //
 // A store owns a directory: `blocks.dat` (the slots, sparse) and `meta.log` (every map and
-// catalog change). Volumes and snapshots are named by the caller's ids ("vol-...", "snap-...").
+// catalog change, compacted into a checkpoint of the live state as it grows). Volumes and
+// snapshots are named by the caller's ids ("vol-...", "snap-...").
 //
 // Thread-safety: every method may be called from any thread. Reads of one volume run in parallel;
 // writes to one volume are serialised with its reads; different volumes proceed independently.
@@ -28,9 +29,15 @@ namespace blockdev {
 // fsync at all (Flush included). In every mode a returned call is in the OS: it survives kill -9.
 enum class SyncMode { kAlways, kBatch, kNever };
 
+// The metadata log is compacted (rewritten as a checkpoint of the live state, then appended to)
+// once it holds kCompactRatio times the bytes of its last checkpoint and at least
+// compact_min_bytes.
+constexpr uint64_t kCompactRatio = 4;
+
 struct StoreOptions {
   SyncMode sync = SyncMode::kBatch;
   uint32_t batch_window_ms = 50;
+  uint64_t compact_min_bytes = 8u << 20;
 };
 
 struct VolumeInfo {
@@ -66,6 +73,9 @@ struct StoreStats {
   uint64_t quarantined_slots = 0;  // freed, reusable once the freeing record is durable
   uint64_t data_disk_bytes = 0;    // what the sparse data file occupies on disk
   uint64_t log_bytes = 0;
+  uint64_t checkpoint_bytes = 0;  // the log's leading checkpoint (0: none yet)
+  uint64_t compactions = 0;       // since open
+  uint64_t compaction_failures = 0;
   uint64_t recovered_records = 0;
   uint64_t truncated_bytes = 0;
 };
@@ -112,6 +122,9 @@ class BlockStore {
 
   // Data and log to stable storage, whatever the mode.
   Status Sync();
+  // Rewrites the metadata log as a checkpoint of the live state now (it also happens on its own,
+  // see kCompactRatio). Excludes every other call while the state is serialised.
+  Status Compact();
   StoreStats Stats();
 
  private:

@@ -145,6 +145,9 @@ py::dict StatsDict(const StoreStats& s) {
   d["quarantined_slots"] = s.quarantined_slots;
   d["data_disk_bytes"] = s.data_disk_bytes;
   d["log_bytes"] = s.log_bytes;
+  d["checkpoint_bytes"] = s.checkpoint_bytes;
+  d["compactions"] = s.compactions;
+  d["compaction_failures"] = s.compaction_failures;
   d["recovered_records"] = s.recovered_records;
   d["truncated_bytes"] = s.truncated_bytes;
   return d;
@@ -166,10 +169,12 @@ void RegisterBlockdev(py::module_& m) {
   py::class_<PyStore>(m, "BlockStore",
                       "The EBS data plane: sparse volumes of 512 KiB blocks with copy-on-write snapshots, "
                       "stored under path (docs/blockdev-format.md).")
-      .def(py::init([](const std::string& path, const std::string& sync, uint32_t batch_window_ms) {
+      .def(py::init([](const std::string& path, const std::string& sync, uint32_t batch_window_ms,
+                       uint64_t compact_min_bytes) {
              StoreOptions o;
              o.sync = ParseSync(sync);
              o.batch_window_ms = batch_window_ms == 0 ? 1 : batch_window_ms;
+             o.compact_min_bytes = compact_min_bytes;
              std::unique_ptr<BlockStore> store;
              Status s;
              {
@@ -181,7 +186,10 @@ void RegisterBlockdev(py::module_& m) {
              p.store_ = std::shared_ptr<BlockStore>(std::move(store));
              return p;
            }),
-           py::arg("path"), py::arg("sync") = "batch", py::kw_only(), py::arg("batch_window_ms") = 50)
+           py::arg("path"), py::arg("sync") = "batch", py::kw_only(), py::arg("batch_window_ms") = 50,
+           py::arg("compact_min_bytes") = StoreOptions().compact_min_bytes,
+           "compact_min_bytes: the metadata log is compacted once it is at least this big and 4 times "
+           "its last checkpoint.")
       .def("close", &PyStore::Close, "Syncs (unless sync='never') and releases the store.")
       .def("__enter__", [](PyStore& s) -> PyStore& { return s; })
       .def("__exit__", [](PyStore& s, py::args) { s.Close(); })
@@ -265,6 +273,9 @@ void RegisterBlockdev(py::module_& m) {
           "flush", [](PyStore& self, Id id) { Call(self, [&](BlockStore& b) { return b.Flush(id); }); },
           py::arg("volume_id"))
       .def("sync", [](PyStore& self) { Call(self, [&](BlockStore& b) { return b.Sync(); }); })
+      .def(
+          "compact", [](PyStore& self) { Call(self, [&](BlockStore& b) { return b.Compact(); }); },
+          "Rewrites the metadata log as a checkpoint of the live state now.")
       // ------------------------------------------------------------ snapshots
       .def(
           "create_snapshot",

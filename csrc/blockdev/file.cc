@@ -117,5 +117,15 @@ Status File::DiskUsage(uint64_t* bytes) const {
   return Status::OK();
 }
 
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("open", dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return IoError("fsync", dir, err);
+  return Status::OK();
+}
+
 }  // namespace blockdev
 }  // namespace pycloud

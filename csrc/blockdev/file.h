@@ -2,7 +2,8 @@
 //
 // pread/pwrite loop over short transfers and EINTR; PunchHole gives a range's disk space back
 // (falling back to writing zeros where the file system cannot punch). Thread-safe for positional
-// I/O on distinct or identical ranges (the kernel orders them).
+// I/O on distinct or identical ranges (the kernel orders them). SyncDir makes a rename in a
+// directory durable.
 #ifndef PYCLOUD_BLOCKDEV_FILE_H_
 #define PYCLOUD_BLOCKDEV_FILE_H_
 
@@ -41,6 +42,9 @@ class File {
   std::string path_;
   bool punch_supported_ = true;
 };
+
+// fsyncs the directory itself, so the names created or renamed in it survive a power loss.
+Status SyncDir(const std::string& dir);
 
 }  // namespace blockdev
 }  // namespace pycloud

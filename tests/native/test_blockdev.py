@@ -1,7 +1,8 @@
 """pycloud._core.BlockStore through the bindings: block semantics against a reference model,
 incremental copy-on-write snapshots on a 100 GiB sparse volume, changed blocks and lineages, lazy
 hydration, snapshot deletion and refcounts, EBS-direct snapshot building, persistence, crash
-recovery under SIGKILL and concurrency.
+recovery under SIGKILL, concurrency, and compaction of the metadata log (bounded growth, reopen
+from a checkpoint, crashes mid-compaction).
 
 Build first: ``python3 setup.py build_ext --inplace``.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -540,3 +542,362 @@ def test_gil_released_during_large_io(store):
     done.set()
     t.join()
     assert ticks - before > 10
+
+
+# ------------------------------------------------------------------------------ log compaction
+
+
+BIG_BLOCKS = (0, 511, 512, 100_000, 204_799)  # across leaves of a 100 GiB volume's map
+
+
+def catalog_state(s: BlockStore) -> dict:
+    """Everything a reopen must keep: volume and snapshot info, every byte, block lists, changed
+    blocks between every pair of one lineage, and the slot accounting. Volume info is taken
+    before the reads (which hydrate)."""
+    state: dict = {"volumes": {}, "snapshots": {}, "changed": {}}
+    for vol in s.list_volumes():
+        info = s.volume_info(vol)
+        info.pop("first_touches")  # counted since open
+        state["volumes"][vol] = info
+    for snap in s.list_snapshots():
+        info = s.snapshot_info(snap)
+        entry: dict = {"info": info}
+        if info["complete"]:
+            entry["blocks"] = s.list_snapshot_blocks(snap)
+            entry["data"] = b"".join(s.read_snapshot_block(snap, b) for b in entry["blocks"])
+        state["snapshots"][snap] = entry
+    complete = [n for n, e in state["snapshots"].items() if e["info"]["complete"]]
+    for a in complete:
+        for b in complete:
+            if a != b and state["snapshots"][a]["info"]["lineage"] == state["snapshots"][b]["info"]["lineage"]:
+                state["changed"][(a, b)] = s.changed_blocks(a, b)
+    for vol, info in state["volumes"].items():
+        if info["size"] <= 64 * BS:
+            data = s.read(vol, 0, info["size"])
+        else:  # a sparse giant: the blocks written and some never written
+            data = b"".join(s.read(vol, b * BS, BS) for b in (*BIG_BLOCKS, 1, 1000, 204_798))
+        state["volumes"][vol] = (info, data)
+    st = s.stats()
+    state["slots"] = {k: st[k] for k in ("volumes", "snapshots", "referenced_slots")}
+    return state
+
+
+def build_rich_catalog(s: BlockStore) -> None:
+    """Every kind of state the log records: lineages, restores part hydrated, deleted sources and
+    parents, a resize, a penalty, trims, a pending and a completed EBS-direct snapshot."""
+    s.create_volume("vol-a", 40 * BS)
+    for i in range(0, 40, 3):
+        s.write("vol-a", i * BS + 11, pattern(i, BS // 2))
+    s.create_snapshot("vol-a", "snap-a1")
+    s.write("vol-a", 3 * BS, pattern(100, BS))
+    s.trim("vol-a", 6 * BS, 2 * BS)
+    s.create_snapshot("vol-a", "snap-a2")
+    s.write("vol-a", 9 * BS + 5, b"after a2")
+    s.create_snapshot("vol-a", "snap-a3")
+    s.write("vol-a", 12 * BS, pattern(101, BS))  # changed since snap-a3: what its next snapshot stores
+    s.delete_snapshot("snap-a2")  # snap-a3 re-parented onto snap-a1
+    s.create_volume("vol-r", 48 * BS, "snap-a1")
+    s.read_touch("vol-r", 0, 10)
+    s.write("vol-r", 3 * BS + 1, b"r")
+    s.trim("vol-r", 6 * BS, BS)
+    s.set_first_touch_penalty("vol-r", 700)
+    s.resize_volume("vol-r", 64 * BS)
+    s.create_volume("vol-r2", 40 * BS, "snap-a3")
+    s.create_snapshot("vol-r2", "snap-r2")
+    s.delete_snapshot("snap-a3")  # vol-r2's source is gone; it keeps its name
+    s.create_volume("vol-big", 100 * GiB)
+    for b in (0, 511, 512, 100_000, 204_799):
+        s.write("vol-big", b * BS, pattern(b, 100))
+    s.create_snapshot("vol-big", "snap-big")
+    s.write("vol-big", 511 * BS, b"moved")
+    s.create_volume("vol-gone", BS)
+    s.write("vol-gone", 0, b"bye")
+    s.delete_volume("vol-gone")
+    s.start_snapshot("snap-d1", 8 * BS)
+    s.put_snapshot_block("snap-d1", 1, pattern(201, BS))
+    s.complete_snapshot("snap-d1")
+    s.start_snapshot("snap-d2", 8 * BS, "snap-d1")
+    s.put_snapshot_block("snap-d2", 4, pattern(202, BS))  # left pending
+
+
+def test_reopen_after_compaction_matches_a_full_replay(tmp_path):
+    """The same store reopened from its whole log and from a compacted one (with records appended
+    after the checkpoint) has the same data, maps, stored bytes, hydration progress and changed
+    blocks, and goes on the same way: hydration, stored bytes of the next snapshots, new ids."""
+    full, compacted = tmp_path / "full", tmp_path / "compacted"
+    with BlockStore(str(full), "batch") as s:
+        build_rich_catalog(s)
+    shutil.copytree(full, compacted)
+    with BlockStore(str(compacted), "batch") as s:
+        before = s.stats()["log_bytes"]
+        s.compact()
+        st = s.stats()
+        assert st["compactions"] == 1 and st["log_bytes"] == st["checkpoint_bytes"] < before
+    for path in (full, compacted):  # the same records appended after the checkpoint
+        with BlockStore(str(path), "batch") as s:
+            s.write("vol-a", 20 * BS, b"tail")
+            s.read_touch("vol-r", 9 * BS, 1)
+            s.delete_snapshot("snap-r2")
+    with BlockStore(str(full), "batch") as a, BlockStore(str(compacted), "batch") as b:
+        assert b.stats()["checkpoint_bytes"] > 0 and a.stats()["checkpoint_bytes"] == 0
+        expected = catalog_state(a)
+        assert catalog_state(b) == expected
+        assert expected["volumes"]["vol-r"][0]["hydrated_blocks"] == 4  # blocks 0, 3, 6 (trimmed), 9
+        for s in (a, b):
+            s.complete_snapshot("snap-d2")
+            s.create_snapshot("vol-a", "snap-a4")
+            s.create_snapshot("vol-r", "snap-r")
+            s.create_volume("vol-new", BS)
+        for name in ("snap-d2", "snap-a4", "snap-r"):
+            assert b.snapshot_info(name) == a.snapshot_info(name)
+        assert a.snapshot_info("snap-a4")["stored_bytes"] == 4 * BS  # 3, 9, 12, 20: changed since snap-a1
+        assert b.changed_blocks("snap-d1", "snap-d2") == [4]
+        lineages = {b.volume_info(v)["lineage"] for v in ("vol-a", "vol-r2", "vol-big")}
+        assert b.volume_info("vol-new") == a.volume_info("vol-new")
+        assert b.volume_info("vol-new")["lineage"] not in lineages
+        assert b.read_touch("vol-r", 15 * BS, BS) == a.read_touch("vol-r", 15 * BS, BS)
+        assert b.read_touch("vol-r", 15 * BS, BS)[1] == 0
+
+
+def test_log_stays_bounded_over_overwrite_snapshot_delete_cycles(tmp_path):
+    """A long run of overwrites, snapshots, deletes and restores: after every call the log is under
+    max(compact_min_bytes, 4 x its checkpoint), the checkpoint follows the live state (not the
+    history), and a reopen finds every byte."""
+    limit = 4096
+    path = str(tmp_path / "bs")
+    s = BlockStore(path, "never", compact_min_bytes=limit)
+    rng = random.Random(5)
+    vols = {f"vol-{i}": bytearray(16 * BS) for i in range(3)}
+    for vol in vols:
+        s.create_volume(vol, 16 * BS)
+    snaps: list[str] = []
+    peak = 0
+    for step in range(3000):
+        vol = f"vol-{step % 3}"
+        block = rng.randrange(16)
+        s.trim(vol, block * BS, BS)  # a map record; the write below allocates again: another
+        vols[vol][block * BS : (block + 1) * BS] = bytes(BS)
+        off = rng.randrange(16 * BS - 64)
+        data = bytes([step % 251 + 1]) * 64
+        s.write(vol, off, data)
+        vols[vol][off : off + 64] = data
+        if step % 10 == 0:
+            s.create_snapshot(vol, f"snap-{step}")
+            snaps.append(f"snap-{step}")
+            if len(snaps) > 4:
+                s.delete_snapshot(snaps.pop(0))
+        if step % 500 == 499:  # a volume replaced by a restore of a recent snapshot
+            s.delete_volume(vol)
+            s.create_volume(vol, 16 * BS, snaps[-1])
+            vols[vol] = bytearray(s.read(vol, 0, 16 * BS))
+        st = s.stats()
+        assert st["log_bytes"] < max(limit, 4 * st["checkpoint_bytes"]), (step, st)
+        peak = max(peak, st["checkpoint_bytes"])
+    st = s.stats()
+    assert st["compactions"] >= 10 and st["compaction_failures"] == 0
+    assert peak < 2 * 1024  # the checkpoint holds 3 volumes and 4 snapshots of 16 blocks, not 3000 steps
+    s.close()
+    s = BlockStore(path, "never", compact_min_bytes=limit)
+    for vol, content in vols.items():
+        assert s.read(vol, 0, 16 * BS) == content
+    assert s.list_snapshots() == sorted(snaps)
+    s.close()
+
+
+def test_freed_slots_are_reused_after_compaction_and_reopen(tmp_path):
+    path = str(tmp_path / "bs")
+    s = BlockStore(path, "batch", batch_window_ms=60_000)  # no background sync: the quarantine stays
+    s.create_volume("vol-1", 4 * BS)
+    s.write("vol-1", 0, pattern(1, 4 * BS))
+    s.create_snapshot("vol-1", "snap-1")
+    s.write("vol-1", 0, pattern(2, 2 * BS))  # blocks 0-1 copied on write
+    s.delete_snapshot("snap-1")
+    assert s.stats()["quarantined_slots"] == 2
+    s.compact()  # the new log is durable: so is every freeing record
+    st = s.stats()
+    assert st["quarantined_slots"] == 0 and st["free_slots"] == 2 and st["referenced_slots"] == 4
+    s.create_volume("vol-2", 2 * BS)
+    s.write("vol-2", 0, pattern(3, 2 * BS))
+    assert s.stats()["slots"] == 6
+    s.delete_volume("vol-2")
+    s.close()
+    s = BlockStore(path, "batch")
+    st = s.stats()
+    assert st["referenced_slots"] == 4 and st["free_slots"] == 2
+    s.create_volume("vol-3", BS)
+    s.write("vol-3", 0, b"q")
+    assert s.stats()["slots"] == 6
+    assert s.read("vol-1", 0, 4 * BS) == pattern(2, 2 * BS) + pattern(1, 4 * BS)[2 * BS :]
+    s.close()
+
+
+def test_a_log_cut_inside_its_checkpoint_is_refused(tmp_path):
+    """A checkpoint is written whole before it becomes the log, so a log ending inside one is
+    damage: opening refuses it (Corruption) instead of cutting the catalog short."""
+    path = tmp_path / "bs"
+    with BlockStore(str(path), "always") as s:
+        s.create_volume("vol-1", 4 * BS)
+        s.create_volume("vol-2", 4 * BS)
+        s.write("vol-2", 0, b"x")
+        s.compact()
+        checkpoint = s.stats()["checkpoint_bytes"]
+    log = path / "meta.log"
+    assert log.stat().st_size == checkpoint
+    whole = log.read_bytes()
+    log.write_bytes(whole[: checkpoint // 2])
+    assert code_of(BlockStore, str(path), "always") == "Corruption"
+    log.write_bytes(whole)
+    (path / "meta.log.tmp").write_bytes(whole[:20])  # a compaction that died before its rename
+    with BlockStore(str(path), "always") as s:
+        assert s.list_volumes() == ["vol-1", "vol-2"] and s.read("vol-2", 0, 1) == b"x"
+    assert not (path / "meta.log.tmp").exists()
+
+
+def test_compaction_alongside_concurrent_io(tmp_path):
+    """Compactions (explicit and automatic) while threads write, read and snapshot: no write is
+    lost, before or after a reopen."""
+    path = str(tmp_path / "bs")
+    s = BlockStore(path, "batch", compact_min_bytes=16 * 1024)
+    threads = 4
+    for t in range(threads):
+        s.create_volume(f"vol-{t}", 8 * BS)
+    stop = threading.Event()
+
+    def compactor() -> None:
+        while not stop.is_set():
+            s.compact()
+            time.sleep(0.001)
+
+    comp = threading.Thread(target=compactor)
+    comp.start()
+    models = [bytearray(8 * BS) for _ in range(threads)]
+
+    def worker(t: int) -> None:
+        rng = random.Random(t)
+        for i in range(300):
+            off = rng.randrange(8 * BS - 5000)
+            data = bytes([(t * 37 + i) % 255 + 1]) * rng.randrange(1, 5000)
+            s.write(f"vol-{t}", off, data)
+            models[t][off : off + len(data)] = data
+            if i % 25 == 0:
+                s.create_snapshot(f"vol-{t}", f"snap-{t}-{i}")
+                assert s.read(f"vol-{t}", 0, 8 * BS) == models[t]
+
+    try:
+        run_in_threads(worker, threads)
+    finally:
+        stop.set()
+        comp.join()
+    assert s.stats()["compactions"] > 5
+    s.close()
+    s = BlockStore(path, "batch")
+    for t in range(threads):
+        assert s.read(f"vol-{t}", 0, 8 * BS) == models[t]
+        assert len(s.list_snapshot_blocks(f"snap-{t}-275")) > 0
+    s.close()
+
+
+COMPACT_CHILD = r"""
+import random, sys, threading
+from pycloud import _core
+path, round_no, sync, size = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = _core.BlockStore(path, sync, compact_min_bytes=0)  # compacts whenever the log is 4x its checkpoint
+vol = f"vol-{round_no}"
+s.create_volume(vol, size)
+s.flush(vol)
+big = f"vol-big-{round_no}"  # a few thousand mappings: each checkpoint takes a while to write
+s.create_volume(big, 64 << 30)
+for b in range(0, 131072, 37):
+    s.write(big, b * 524288, b"m")
+
+
+def compact_forever():
+    while True:
+        s.compact()
+
+
+threading.Thread(target=compact_forever, daemon=True).start()
+print("ready", flush=True)
+seq = 0
+while True:
+    seq += 1
+    rng = random.Random(round_no * 1_000_003 + seq)
+    off = rng.randrange(size)
+    n = rng.randrange(1, min(size - off, 300_000) + 1)
+    if rng.random() < 0.15:
+        s.trim(vol, off, n)
+    else:
+        s.write(vol, off, bytes([seq % 251 + 1]) * n)
+    s.flush(vol)
+    print("w", seq, flush=True)
+    if seq % 4 == 0:
+        s.create_snapshot(vol, f"snap-{round_no}-{seq}")
+        print("s", seq, flush=True)
+        if seq > 12:
+            s.delete_snapshot(f"snap-{round_no}-{seq - 12}")
+            print("d", seq - 12, flush=True)
+    print("c", s.stats()["compactions"], flush=True)
+"""
+
+
+def test_crash_during_compaction_sigkill(tmp_path):
+    """A child writes, snapshots and deletes while compacting (on its own with a zero minimum, and
+    from a thread that does nothing else) until SIGKILLed, so the kill usually lands inside a
+    compaction; the reopened store has every flushed write, every completed snapshot not deleted
+    and none that was deleted."""
+    path = tmp_path / "crash"
+    size = 12 * BS + 1024
+    final: dict[str, bytes] = {}
+    snaps: dict[str, bytes] = {}
+    deleted: set[str] = set()
+    compactions = mid_compaction = 0
+    for round_no, sync in enumerate(["batch", "never", "always", "batch", "never", "batch"]):
+        lines = run_until_killed(COMPACT_CHILD, str(path), str(round_no), sync, str(size), max_seconds=0.8)
+        acked = round_compactions = 0
+        model = bytearray(size)
+        maybe_deleted = None  # the delete that may have been in flight
+        for line in lines:
+            parts = line.split()
+            if len(parts) != 2:
+                continue
+            kind, seq = parts[0], int(parts[1])
+            if kind == "w" and seq == acked + 1:
+                apply_op(model, round_no, seq)
+                acked = seq
+            elif kind == "s":
+                snaps[f"snap-{round_no}-{seq}"] = bytes(model)
+                maybe_deleted = f"snap-{round_no}-{seq - 12}" if seq > 12 else None
+            elif kind == "d":
+                deleted.add(f"snap-{round_no}-{seq}")
+                snaps.pop(f"snap-{round_no}-{seq}", None)
+                maybe_deleted = None
+            elif kind == "c":
+                round_compactions = seq
+        compactions += round_compactions
+        in_flight = bytearray(model)
+        apply_op(in_flight, round_no, acked + 1)
+
+        mid_compaction += (path / "meta.log.tmp").exists()  # killed between writing a checkpoint and its rename
+        s = BlockStore(str(path), "batch")
+        assert not (path / "meta.log.tmp").exists()
+        got = s.read(f"vol-{round_no}", 0, size)
+        if got != model:
+            bad = [i for i in range(size) if got[i] != model[i] and got[i] != in_flight[i]]
+            assert not bad, (round_no, acked, bad[:5])
+        final[f"vol-{round_no}"] = got
+        for vol, content in final.items():
+            assert s.read(vol, 0, size) == content, vol
+        present = set(s.list_snapshots())
+        assert not present & deleted, present & deleted
+        for snap, content in list(snaps.items()):
+            if snap == maybe_deleted and snap not in present:
+                del snaps[snap]  # its delete was in flight and made it
+                continue
+            assert s.snapshot_info(snap)["complete"], snap
+            blocks = b"".join(s.read_snapshot_block(snap, i) for i in range(size // BS + 1))
+            assert blocks[:size] == content, snap
+        st = s.stats()
+        assert st["quarantined_slots"] == 0 and st["referenced_slots"] <= st["slots"]
+        s.close()
+        assert acked > 3, round_no
+    assert compactions > 20 and mid_compaction > 0 and len(snaps) > 5 and deleted
