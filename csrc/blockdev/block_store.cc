@@ -293,8 +293,9 @@ struct BlockStore::Impl {
     return Status::OK();
   }
 
-  Status ApplyStartSnapshot(const Record& r) {
-    if (snapshots.count(r.id) != 0) return Status::Corruption("snapshot exists: " + r.id);
+  // Registers a snapshot named by r.id/r.uid (size, lineage, parent r.other) whose map starts as
+  // its parent's, or empty.
+  Status AddSnapshot(const Record& r, Snapshot** out) {
     auto s = std::make_unique<Snapshot>();
     s->id = r.id;
     s->uid = r.uid;
@@ -309,8 +310,15 @@ struct BlockStore::Impl {
     }
     next_uid = std::max(next_uid, r.uid + 1);
     snapshot_by_uid[r.uid] = s.get();
+    *out = s.get();
     snapshots[r.id] = std::move(s);
     return Status::OK();
+  }
+
+  Status ApplyStartSnapshot(const Record& r) {
+    if (snapshots.count(r.id) != 0) return Status::Corruption("snapshot exists: " + r.id);
+    Snapshot* s;
+    return AddSnapshot(r, &s);
   }
 
   Status ApplyCompleteSnapshot(uint64_t uid) {
@@ -403,25 +411,13 @@ struct BlockStore::Impl {
     if (snapshots.count(r.id) != 0 || snapshot_by_uid.count(r.uid) != 0) {
       return Status::Corruption("snapshot exists: " + r.id);
     }
-    auto s = std::make_unique<Snapshot>();
-    s->id = r.id;
+    Snapshot* s;
+    Status st = AddSnapshot(r, &s);
+    if (!st.ok()) return st;
     s->volume_id = r.ref_id;
-    s->uid = r.uid;
-    s->size = r.size;
-    s->lineage = r.lineage;
-    s->parent = r.other;
     s->complete = r.complete;
     s->blocks = r.block_count;
     s->stored = r.stored_count;
-    s->map = BlockMap(&slots);
-    if (r.other != 0) {
-      Snapshot* parent = SnapshotByUid(r.other);
-      if (parent == nullptr) return Status::Corruption("snapshot " + r.id + " has an unknown parent");
-      s->map = parent->map;
-    }
-    next_uid = std::max(next_uid, r.uid + 1);
-    snapshot_by_uid[r.uid] = s.get();
-    snapshots[r.id] = std::move(s);
     return Status::OK();
   }
 
