@@ -293,6 +293,21 @@ struct BlockStore::Impl {
     return Status::OK();
   }
 
+  // Makes the record r (of r->size bytes) descend from the completed snapshot `source`: its
+  // parent and lineage; refused when r would be smaller than the snapshot.
+  Status DescendFrom(const std::string& source, Record* r) {
+    Snapshot* src;
+    Status s = CompletedSnapshot(source, &src);
+    if (!s.ok()) return s;
+    if (r->size < src->size) {
+      return MakeError(BlockError::kInvalidArgument, "size " + std::to_string(r->size) + " is smaller than snapshot " +
+                                                         source + " (" + std::to_string(src->size) + ")");
+    }
+    r->other = src->uid;
+    r->lineage = src->lineage;
+    return Status::OK();
+  }
+
   // Registers a snapshot named by r.id/r.uid (size, lineage, parent r.other) whose map starts as
   // its parent's, or empty.
   Status AddSnapshot(const Record& r, Snapshot** out) {
@@ -890,19 +905,8 @@ Status BlockStore::CreateVolume(const std::string& id, uint64_t size, const std:
     r.id = id;
     r.size = size;
     r.lineage = r.uid;
-    if (!from_snapshot.empty()) {
-      Snapshot* src;
-      s = m.CompletedSnapshot(from_snapshot, &src);
-      if (!s.ok()) return s;
-      if (size < src->size) {
-        return MakeError(BlockError::kInvalidArgument, "volume size " + std::to_string(size) +
-                                                            " is smaller than snapshot " + from_snapshot + " (" +
-                                                            std::to_string(src->size) + ")");
-      }
-      r.other = src->uid;
-      r.lineage = src->lineage;
-    }
-    s = m.Commit(r);
+    if (!from_snapshot.empty()) s = m.DescendFrom(from_snapshot, &r);
+    if (s.ok()) s = m.Commit(r);
   }
   return m.Done(s.ok() ? m.AfterChange() : s);
 }
@@ -1150,17 +1154,8 @@ Status BlockStore::StartSnapshot(const std::string& id, uint64_t size, const std
     r.id = id;
     r.size = size;
     r.lineage = r.uid;
-    if (!parent.empty()) {
-      Snapshot* p;
-      s = m.CompletedSnapshot(parent, &p);
-      if (!s.ok()) return s;
-      if (size < p->size) {
-        return MakeError(BlockError::kInvalidArgument, "size is smaller than the parent snapshot's");
-      }
-      r.other = p->uid;
-      r.lineage = p->lineage;
-    }
-    s = m.Commit(r);
+    if (!parent.empty()) s = m.DescendFrom(parent, &r);
+    if (s.ok()) s = m.Commit(r);
   }
   return m.Done(s.ok() ? m.AfterChange() : s);
 }
