@@ -15,6 +15,7 @@
 #include "common/crc_combine.h"
 #include "common/hasher.h"
 #include "common/sigv4_py.h"
+#include "front/front_py.h"
 #include "loadgen/loadgen_py.h"
 #include "objstore/objstore_py.h"
 #include "queue/queue_py.h"
@@ -169,6 +170,7 @@ PYBIND11_MODULE(_core, m) {
   pycloud::RegisterSigv4(m);
   pycloud::RegisterObjstore(m);
   pycloud::RegisterQueue(m);
+  pycloud::RegisterFront(m);
   pycloud::RegisterLoadgen(m);
   pycloud::RegisterBlockdev(m);
   pycloud::RegisterSched(m);

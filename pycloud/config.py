@@ -55,6 +55,10 @@ class Settings:
     """NBD server for EBS volumes on 127.0.0.1 (opt-in): -1 off, 0 a free port, else that port."""
     ebs_time_scale: float = 1.0
     """EBS burst-credit speed-up: gp2/st1/sc1 credits drain and refill this many times faster (> 0)."""
+    native_front: bool = True
+    """Answer the hottest SQS JSON requests (SendMessage(Batch), ReceiveMessage,
+    DeleteMessage(Batch)) in native code once the request road has authorized their caller and
+    queue; ``PYCLOUD_NATIVE_FRONT=0`` sends every request down the Python road."""
     providers: str = ""
     """Provider overrides, ``SERVICE=MODULE:CLASS`` comma-separated (custom or stub providers)."""
     accounts: list[AccountSpec] = field(default_factory=list)

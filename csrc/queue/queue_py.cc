@@ -108,6 +108,11 @@ py::dict ConfigDict(const QueueConfig& c, bool fifo) {
 
 }  // namespace
 
+std::shared_ptr<Engine> EngineOf(py::handle engine) {
+  if (!py::isinstance<PyEngine>(engine)) throw py::type_error("expected a QueueEngine");
+  return engine.cast<PyEngine&>().Get();
+}
+
 void RegisterQueue(py::module_& m) {
   g_queue_error = PyErr_NewException("pycloud._core.QueueError", PyExc_Exception, nullptr);
   py::object queue_error = py::reinterpret_steal<py::object>(g_queue_error);

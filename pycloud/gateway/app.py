@@ -70,6 +70,7 @@ async def run(app: App, ready: asyncio.Event | None = None) -> None:
     settings = app.settings
     server = HttpServer(
         app.dispatcher.handle,
+        native=app.dispatcher.native_answer,
         max_header_bytes=settings.max_header_bytes,
         idle_timeout=settings.idle_timeout,
         header_timeout=settings.header_timeout,

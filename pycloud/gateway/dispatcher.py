@@ -123,6 +123,12 @@ class Dispatcher:
             self._streaming[key] = streaming
         return streaming
 
+    def native_answer(self, data: bytes, remote_addr: str) -> bytes | bool | None:
+        """A native front's complete answer to the request that is all of ``data``; None: the
+        road's; False: the start of a request the front may answer, to be offered again whole."""
+        front = self.runtime.native_front
+        return front(data, remote_addr) if front is not None else None
+
     # -- the road --
     async def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request; never raises."""

@@ -22,6 +22,7 @@ from pycloud.protocol.message import BodyStream, HttpRequest, HttpResponse
 log = logging.getLogger(__name__)
 
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+NativeAnswer = Callable[[bytes, str], "bytes | bool | None"]
 
 _HIGH_WATER = 1024 * 1024  # unread request-body bytes before we stop reading the socket
 _LOW_WATER = 256 * 1024
@@ -159,6 +160,8 @@ class HttpConnection(asyncio.Protocol):
         self._discarding = False
         self._deadline = 0.0  # loop time after which an idle/slow connection is closed; 0: none
         self._in_flight = False
+        self._between = True  # the parser is between requests (nothing of the next one fed to it)
+        self._held = b""  # the start of a request offered to the native front, not yet fed to the parser
 
     # -- asyncio.Protocol --
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -185,6 +188,21 @@ class HttpConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._discarding:
             return
+        if self._held:
+            data = self._held + data
+            self._held = b""
+        native = self.server.native
+        if native is not None and self._between and not self._in_flight and not self._pending and self._writable.is_set():
+            # A request read on an idle connection: the native front may answer it whole.
+            response = native(data, self.remote_addr)
+            if response is False:  # its start: hold it until the rest arrives
+                self._held = data
+                self._set_deadline(self.server.settings_header_timeout)
+                return
+            if response is not None:
+                self.transport.write(response)  # type: ignore[union-attr]
+                self._set_deadline(self.server.idle_timeout)
+                return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -209,6 +227,7 @@ class HttpConnection(asyncio.Protocol):
 
     # -- httptools callbacks --
     def on_message_begin(self) -> None:
+        self._between = False
         self._url = b""
         self._headers = {}
         self._header_bytes = 0
@@ -258,6 +277,7 @@ class HttpConnection(asyncio.Protocol):
             self._current_body.feed(body)
 
     def on_message_complete(self) -> None:
+        self._between = True
         if self._current_body is not None:
             self._current_body.finish()
             self._current_body = None
@@ -440,11 +460,15 @@ class HttpServer:
         self,
         handler: Handler,
         *,
+        native: NativeAnswer | None = None,
         max_header_bytes: int = 64 * 1024,
         idle_timeout: float = 75.0,
         header_timeout: float = 30.0,
     ) -> None:
         self.handler = handler
+        self.native = native
+        """Offered each request that arrives whole on an idle connection before it is parsed here;
+        returns the complete response, or None to take the handler's road."""
         self.max_header_bytes = max_header_bytes
         self.idle_timeout = idle_timeout
         self.settings_header_timeout = header_timeout

@@ -54,6 +54,8 @@ class CredentialStore:
         self._keys: dict[str, Credential] = {}
         self.accounts: dict[str, Account] = {}
         self._resolvers: list[Callable[[str], Credential | None]] = []
+        self.version = 0
+        """Counts changes to the keys (caches of what a key resolves to compare it)."""
         self.add_account(default_account, default_key, default_secret, name="default")
 
     def add_account(self, account_id: str, access_key: str, secret_key: str, name: str = "") -> Account:
@@ -65,6 +67,7 @@ class CredentialStore:
             if access_key not in account.access_keys:
                 account.access_keys.append(access_key)
             self._keys[access_key] = Credential(access_key, secret_key, account_id, root_arn(account_id))
+            self.version += 1
         return account
 
     def add(self, credential: Credential) -> None:
@@ -72,10 +75,12 @@ class CredentialStore:
         with self._lock:
             self._keys[credential.access_key] = credential
             self.accounts.setdefault(credential.account_id, Account(credential.account_id))
+            self.version += 1
 
     def remove(self, access_key: str) -> None:
         with self._lock:
             self._keys.pop(access_key, None)
+            self.version += 1
 
     def add_resolver(self, resolver: Callable[[str], Credential | None]) -> None:
         """Consult ``resolver`` for keys not registered here (IAM and STS keys kept as records,

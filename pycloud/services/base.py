@@ -28,6 +28,9 @@ class ServiceRuntime:
     them call ``policies.bump()``."""
     authorizer: Any = None
     """The ``pycloud.iam.enforce.Authorizer`` deciding requests with those policies."""
+    native_front: Any = None
+    """``answer(data) -> bytes | None``: a native answer to a whole request the connection has just
+    read, or None for the request road (set by the SQS provider, see ``sqs/native_front.py``)."""
 
 
 class Provider:

@@ -30,7 +30,7 @@ def serving(app: Any) -> Iterator[str]:
     The server shuts down and the thread ends on exit.
     """
     loop = uvloop.new_event_loop()
-    server = HttpServer(app.dispatcher.handle)
+    server = HttpServer(app.dispatcher.handle, native=app.dispatcher.native_answer)
     ready = threading.Event()
     port: list[int] = []
 

@@ -26,6 +26,7 @@ from pycloud.services.sqs.engine import QueueStore, engine_error, error_entry, n
 from pycloud.services.sqs.longpoll import Waiters
 from pycloud.services.sqs.message_ops import PURGE_COOLDOWN_SECONDS, MessageOperations
 from pycloud.services.sqs.models import CooldownTable, Queue, QueueTable
+from pycloud.services.sqs.native_front import NativeFront
 from pycloud.services.sqs.urls import QueueRef, parse_queue_arn, parse_queue_url, queue_arn, queue_url, valid_queue_name
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ class SqsProvider(MessageOperations, Provider):
         self._deleted.settle(now.timestamp())
         self._purged.settle(now.timestamp())
         self._reconcile()
+        self.front: NativeFront | None = None
+        if settings is None or settings.native_front:
+            self.front = NativeFront(self)
+            runtime.native_front = self.front.answer
         ref = weakref.ref(self)
         runtime.clock.on_advance(lambda _offset: (p := ref()) is not None and p._clock_advanced())
 
@@ -85,12 +90,22 @@ class SqsProvider(MessageOperations, Provider):
                 self.store.engine.delete_queue(name)
 
     def reset(self) -> None:
+        if self.front is not None:
+            self.front.reset()
         self.queues.clear()
         self.store.wipe()
         self.moves.clear()
         self._deleted.clear()
         self._purged.clear()
         self.waiters.notify_all()
+
+    def admin_request(self, method: str, path: str) -> tuple[int, str, bytes] | None:
+        """``GET /_pycloud/sqs/native-front``: whether the native front is on, the requests it
+        answered and handed to the request road, and the keys and queue URLs it serves."""
+        if path != "native-front" or method != "GET":
+            return None
+        stats = {"enabled": False} if self.front is None else {"enabled": True, **self.front.stats}
+        return 200, "application/json", json.dumps(stats).encode()
 
     def _clock_advanced(self) -> None:
         """Delays, visibility timeouts and cooldowns may have run out, move tasks may be due."""
@@ -113,6 +128,8 @@ class SqsProvider(MessageOperations, Provider):
         if queue is None:
             raise errors.queue_does_not_exist()
         authorization.authorize(queue, ctx)
+        if self.front is not None:
+            self.front.learn(ctx, url, queue)
         if self.moves.running:
             # Lazily on every lookup, so on the message path: progress is not written here, only an end.
             self._advance_moves(now_ms(ctx.now), persist=False)
@@ -151,6 +168,8 @@ class SqsProvider(MessageOperations, Provider):
 
     def _save(self, queue: Queue) -> None:
         self.queues.put(queue.account_id, queue.region, queue.name, queue)
+        if self.front is not None:
+            self.front.forget_queues()
 
     def _check_redrive(self, queue_account: str, region: str, name: str, fifo: bool, values: dict[str, str]) -> None:
         """A RedrivePolicy must name an existing queue of the same type that lets this queue use it."""
@@ -247,6 +266,8 @@ class SqsProvider(MessageOperations, Provider):
         queue = self._queue(ctx, params["QueueUrl"])
         self.store.drop(queue)
         self.queues.delete(queue.account_id, queue.region, queue.name)
+        if self.front is not None:
+            self.front.forget_queues()
         self._deleted.begin(queue.account_id, queue.region, queue.name, ctx.now.timestamp())
         self._purged.end(queue.account_id, queue.region, queue.name)
         self.moves.queue_deleted(queue.arn)
