@@ -12,6 +12,7 @@
 #include "front/http_request.h"
 #include "front/json_reader.h"
 #include "front/json_writer.h"
+#include "front/sqs_attributes.h"
 #include "queue/errors.h"
 
 namespace pycloud {
@@ -635,11 +636,8 @@ bool SqsFront::ReceiveMessage(Request* r, FrontAnswer* out) {
                        "MessageSystemAttributeNames", "MessageAttributeNames"})) {
     return false;
   }
-  // Asking for attributes takes the Python road (it renders them); empty lists ask for nothing.
-  for (std::string_view name : {"AttributeNames", "MessageSystemAttributeNames", "MessageAttributeNames"}) {
-    const JsonValue* v = p.Find(name);
-    if (v != nullptr && (v->type != JsonType::kArray || !v->items.empty())) return false;
-  }
+  AttributeRequest attributes;
+  if (!ParseAttributeRequest(p, &attributes)) return false;
   const std::string* url = RequiredString(p, "QueueUrl");
   if (url == nullptr) return false;
   const FrontQueue* queue = LookupQueue(*r, *url);
@@ -671,6 +669,7 @@ bool SqsFront::ReceiveMessage(Request* r, FrontAnswer* out) {
       w.String(Md5Hex(m.body));
       w.Key("Body");
       w.String(m.body);
+      WriteReceivedAttributes(m, attributes, &w);
       w.EndObject();
     }
     w.EndArray();

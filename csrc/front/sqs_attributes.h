@@ -1,0 +1,42 @@
+// The attributes ReceiveMessage asks for, rendered natively: system attributes (AttributeNames,
+// MessageSystemAttributeNames) from the engine's message record and the sender's extras blob, and
+// message attributes (MessageAttributeNames) from the blob, with MD5OfMessageAttributes computed
+// as SQS computes it. The blob is the JSON the Python road stores with every message
+// (services/sqs/messages.py encode_extras: {"s": sender, "t": trace header, "a": {name: [type,
+// "s"|"b", text]}}).
+#ifndef PYCLOUD_FRONT_SQS_ATTRIBUTES_H_
+#define PYCLOUD_FRONT_SQS_ATTRIBUTES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "front/json_reader.h"
+#include "front/json_writer.h"
+#include "queue/types.h"
+
+namespace pycloud {
+namespace front {
+
+// What one ReceiveMessage asks to see besides the bodies.
+struct AttributeRequest {
+  uint32_t system = 0;             // a bit per system attribute name (kSystemAttributeNames order)
+  std::vector<std::string> names;  // MessageAttributeNames as sent ("All", ".*", "prefix.*", names)
+  bool empty() const { return system == 0 && names.empty(); }
+};
+
+// Reads the three name lists of a ReceiveMessage request. False when one holds anything the front
+// leaves to the Python road (a legacy queue attribute name, an unknown name, a non-string).
+bool ParseAttributeRequest(const JsonValue& request, AttributeRequest* out);
+
+// Writes the message's "Attributes", "MD5OfMessageAttributes" and "MessageAttributes" members (each
+// only when non-empty, in the model's member order) into the open message object.
+void WriteReceivedAttributes(const queue::ReceivedMessage& message, const AttributeRequest& request, JsonWriter* w);
+
+// Standard base64 (RFC 4648, with padding) to bytes; false on anything else.
+bool DecodeBase64(const std::string& text, std::string* out);
+
+}  // namespace front
+}  // namespace pycloud
+
+#endif  // PYCLOUD_FRONT_SQS_ATTRIBUTES_H_
