@@ -38,15 +38,15 @@ void RegisterFront(py::module_& m) {
       .def(
           "set_credential",
           [](PyFront& self, const std::string& access_key, const std::string& secret, const std::string& account,
-             py::bytes extras, bool verify) {
+             const std::string& sender_id, bool verify) {
             FrontCredential c;
             c.secret = secret;
             c.account = account;
-            c.extras = std::string(extras);
+            c.sender_id = sender_id;
             c.verify = verify;
             self.front.SetCredential(access_key, std::move(c));
           },
-          py::arg("access_key"), py::arg("secret"), py::arg("account"), py::arg("extras"), py::arg("verify") = true)
+          py::arg("access_key"), py::arg("secret"), py::arg("account"), py::arg("sender_id"), py::arg("verify") = true)
       .def("clear_credentials", [](PyFront& self) { self.front.ClearCredentials(); })
       .def(
           "set_queue",

@@ -53,6 +53,46 @@ std::string ArnOfEngineName(const std::string& name) {
   return "arn:aws:sqs:" + name.substr(a + 1, b - a - 1) + ":" + name.substr(0, a) + ":" + name.substr(b + 1);
 }
 
+std::string Md5HexOf(std::string_view data) {
+  Md5 md5;
+  md5.Update(data.data(), data.size());
+  uint8_t digest[Md5::kDigestSize];
+  md5.Final(digest);
+  std::string hex;
+  for (uint8_t b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 15]);
+  }
+  return hex;
+}
+
+const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string EncodeBase64(const std::string& data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8) |
+                       static_cast<uint8_t>(data[i + 2]);
+    out.push_back(kBase64[(v >> 18) & 63]);
+    out.push_back(kBase64[(v >> 12) & 63]);
+    out.push_back(kBase64[(v >> 6) & 63]);
+    out.push_back(kBase64[v & 63]);
+  }
+  if (i < data.size()) {
+    const bool two = i + 1 < data.size();
+    const uint32_t v = (static_cast<uint8_t>(data[i]) << 16) | (two ? static_cast<uint8_t>(data[i + 1]) << 8 : 0);
+    out.push_back(kBase64[(v >> 18) & 63]);
+    out.push_back(kBase64[(v >> 12) & 63]);
+    out.push_back(two ? kBase64[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+bool DecodeBase64Loose(const std::string& text, std::string* out);
+
 int Base64Value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -65,6 +105,195 @@ int Base64Value(char c) {
 }  // namespace
 
 bool DecodeBase64(const std::string& text, std::string* out) {
+  out->clear();
+  if (text.size() % 4 != 0) return false;
+  const bool decoded = DecodeBase64Loose(text, out);
+  return decoded && EncodeBase64(*out) == text;  // unused bits set: not canonical
+}
+
+namespace {
+
+constexpr size_t kMaxAttributes = 10;
+constexpr size_t kMaxAttributeNameBytes = 256;
+constexpr size_t kMaxDataTypeBytes = 256;
+constexpr size_t kMaxPlainNumberBytes = 38;
+
+bool NameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '.';
+}
+
+bool StartsWithLower(const std::string& s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// messages.py _check_name: [A-Za-z0-9_.-]{1,256}, no leading/trailing period, no "..", not "aws."
+// or "amazon." in any case.
+bool ValidAttributeName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxAttributeNameBytes || name.front() == '.' || name.back() == '.' ||
+      name.find("..") != std::string::npos || StartsWithLower(name, "aws.") || StartsWithLower(name, "amazon.")) {
+    return false;
+  }
+  for (char c : name) {
+    if (!NameChar(c)) return false;
+  }
+  return true;
+}
+
+// The XML character set, on text already known to be valid UTF-8 (see AllowedBody in sqs_front.cc).
+bool AllowedText(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = p[i];
+    if (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) return false;
+    if (c == 0xef && i + 2 < s.size() && p[i + 1] == 0xbf && (p[i + 2] == 0xbe || p[i + 2] == 0xbf)) return false;
+  }
+  return true;
+}
+
+// A number the road accepts for certain: -?digits(.digits)?, at most 38 characters, so at most 38
+// significant digits and a magnitude far inside 10^-128..10^126. Other forms are the road's.
+bool PlainNumber(const std::string& s) {
+  if (s.empty() || s.size() > kMaxPlainNumberBytes) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  const size_t int_start = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == int_start) return false;
+  if (i == s.size()) return true;
+  if (s[i] != '.') return false;
+  const size_t frac_start = ++i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i > frac_start && i == s.size();
+}
+
+// "String", "Number" or "Binary", optionally followed by "." and a custom label of printable ASCII.
+bool DataTypeBase(const std::string& type, std::string_view* base) {
+  if (type.size() > kMaxDataTypeBytes) return false;
+  for (std::string_view b : {"String", "Number", "Binary"}) {
+    if (type.compare(0, b.size(), b) == 0 && (type.size() == b.size() || type[b.size()] == '.')) {
+      for (char c : type) {
+        if (c < 0x20 || c > 0x7e) return false;
+      }
+      *base = b;
+      return true;
+    }
+  }
+  return false;
+}
+
+// One attribute value: {"DataType", "StringValue"} or {"DataType", "BinaryValue"}, non-empty.
+// Fills (data type, "s"|"b", stored text, raw bytes for the digest).
+struct CheckedValue {
+  std::string type;
+  bool binary = false;
+  std::string text;  // StringValue, or the BinaryValue's base64
+  std::string raw;   // the bytes the digest and the size count
+};
+
+bool CheckValue(const JsonValue& v, CheckedValue* out) {
+  if (v.type != JsonType::kObject || v.members.size() != 2) return false;
+  const JsonValue* type = v.Find("DataType");
+  if (type == nullptr || type->type != JsonType::kString) return false;
+  std::string_view base;
+  if (!DataTypeBase(type->text, &base)) return false;
+  out->type = type->text;
+  if (base == "Binary") {
+    const JsonValue* value = v.Find("BinaryValue");
+    if (value == nullptr || value->type != JsonType::kString || !DecodeBase64(value->text, &out->raw) ||
+        out->raw.empty()) {
+      return false;
+    }
+    out->binary = true;
+    out->text = value->text;
+    return true;
+  }
+  const JsonValue* value = v.Find("StringValue");
+  if (value == nullptr || value->type != JsonType::kString || value->text.empty() || !AllowedText(value->text)) {
+    return false;
+  }
+  if (base == "Number" && !PlainNumber(value->text)) return false;
+  out->text = value->text;
+  out->raw = value->text;
+  return true;
+}
+
+// MD5 of attributes in the SQS digest layout, sorted by name.
+std::string AttributesDigest(std::vector<std::pair<std::string, CheckedValue>> sorted) {
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string input;
+  for (const auto& [name, v] : sorted) {
+    AppendField(name, &input);
+    AppendField(v.type, &input);
+    input.push_back(static_cast<char>(v.binary ? kBinaryTransport : kStringTransport));
+    AppendField(v.raw, &input);
+  }
+  return Md5HexOf(input);
+}
+
+}  // namespace
+
+bool ParseSendAttributes(const JsonValue& message, const std::string& sender_id, SendAttributes* out) {
+  std::vector<std::pair<std::string, CheckedValue>> user;
+  if (const JsonValue* attributes = message.Find("MessageAttributes")) {
+    if (attributes->type != JsonType::kObject || attributes->members.size() > kMaxAttributes) return false;
+    for (const auto& [name, value] : attributes->members) {
+      CheckedValue checked;
+      if (!ValidAttributeName(name) || !CheckValue(value, &checked)) return false;
+      for (const auto& seen : user) {
+        if (seen.first == name) return false;  // repeated in the JSON: the road's (last) reading
+      }
+      out->size += static_cast<int64_t>(name.size() + checked.type.size() + checked.raw.size());
+      user.emplace_back(name, std::move(checked));
+    }
+  }
+  std::vector<std::pair<std::string, CheckedValue>> system;
+  if (const JsonValue* attributes = message.Find("MessageSystemAttributes")) {
+    if (attributes->type != JsonType::kObject || attributes->members.size() > 1) return false;
+    for (const auto& [name, value] : attributes->members) {
+      CheckedValue checked;
+      if (name != "AWSTraceHeader" || !CheckValue(value, &checked) || checked.type != "String") return false;
+      system.emplace_back(name, std::move(checked));
+    }
+  }
+  // The blob as messages.py encode_extras writes it: sender, then attributes, then trace header.
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("s");
+  w.String(sender_id);
+  if (!user.empty()) {
+    w.Key("a");
+    w.BeginObject();
+    for (const auto& [name, v] : user) {
+      w.Key(name);
+      w.BeginArray();
+      w.String(v.type);
+      w.String(v.binary ? "b" : "s");
+      w.String(v.text);
+      w.EndArray();
+    }
+    w.EndObject();
+    out->attributes_md5 = AttributesDigest(user);
+  }
+  if (!system.empty()) {
+    w.Key("t");
+    w.String(system[0].second.text);
+    out->system_md5 = AttributesDigest(system);
+  }
+  w.EndObject();
+  out->blob = w.text();
+  return true;
+}
+
+namespace {
+
+// Base64 to bytes without the canonical check (DecodeBase64 adds it).
+bool DecodeBase64Loose(const std::string& text, std::string* out) {
   out->clear();
   if (text.size() % 4 != 0) return false;
   for (size_t i = 0; i < text.size(); i += 4) {
@@ -87,6 +316,8 @@ bool DecodeBase64(const std::string& text, std::string* out) {
   }
   return true;
 }
+
+}  // namespace
 
 bool ParseAttributeRequest(const JsonValue& request, AttributeRequest* out) {
   for (std::string_view list : {"AttributeNames", "MessageSystemAttributeNames"}) {
@@ -178,17 +409,8 @@ void WriteReceivedAttributes(const queue::ReceivedMessage& m, const AttributeReq
       AppendField(v->items[2].text, &digest_input);
     }
   }
-  Md5 md5;
-  md5.Update(digest_input.data(), digest_input.size());
-  uint8_t digest[Md5::kDigestSize];
-  md5.Final(digest);
-  std::string hex;
-  for (uint8_t b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 15]);
-  }
   w->Key("MD5OfMessageAttributes");
-  w->String(hex);
+  w->String(Md5HexOf(digest_input));
   w->Key("MessageAttributes");
   w->BeginObject();
   for (const auto& [name, v] : chosen) {

@@ -33,7 +33,22 @@ bool ParseAttributeRequest(const JsonValue& request, AttributeRequest* out);
 // only when non-empty, in the model's member order) into the open message object.
 void WriteReceivedAttributes(const queue::ReceivedMessage& message, const AttributeRequest& request, JsonWriter* w);
 
-// Standard base64 (RFC 4648, with padding) to bytes; false on anything else.
+// A message's attributes as SendMessage(Batch) gives them, checked as the Python road checks them
+// (messages.py check_attributes / check_system_attributes), restricted to what the front can be
+// sure of: the road words every error, so anything doubtful makes ParseSendAttributes false.
+struct SendAttributes {
+  std::string blob;             // the engine's extras: {"s": sender, "a": {...}, "t": trace}
+  std::string attributes_md5;   // MD5OfMessageAttributes ("" without attributes)
+  std::string system_md5;       // MD5OfMessageSystemAttributes ("" without)
+  int64_t size = 0;             // bytes the user attributes add to the message's size
+};
+
+// Reads MessageAttributes and MessageSystemAttributes of one message (a request or a batch entry)
+// sent by `sender_id`; false when the front leaves the message to the road.
+bool ParseSendAttributes(const JsonValue& message, const std::string& sender_id, SendAttributes* out);
+
+// Standard base64 (RFC 4648, with padding) to bytes; false on anything else, including encodings
+// that are not the canonical one of their bytes.
 bool DecodeBase64(const std::string& text, std::string* out);
 
 }  // namespace front

@@ -271,6 +271,29 @@ bool MayComplete(std::string_view data) {
   return sqs && length >= 0 && length <= kMaxHeldBody;
 }
 
+// MD5OfMessageBody, then the attribute digests a message has, in the model's member order.
+void WriteDigests(const std::string& body, const SendAttributes& attributes, JsonWriter* w) {
+  w->Key("MD5OfMessageBody");
+  w->String(Md5Hex(body));
+  if (!attributes.attributes_md5.empty()) {
+    w->Key("MD5OfMessageAttributes");
+    w->String(attributes.attributes_md5);
+  }
+  if (!attributes.system_md5.empty()) {
+    w->Key("MD5OfMessageSystemAttributes");
+    w->String(attributes.system_md5);
+  }
+}
+
+// A message's attributes and extras blob; the sender's plain blob when it has none (most sends).
+bool Attributes(const JsonValue& message, const FrontCredential& sender, SendAttributes* out) {
+  if (message.Find("MessageAttributes") == nullptr && message.Find("MessageSystemAttributes") == nullptr) {
+    out->blob = sender.extras;
+    return true;
+  }
+  return ParseSendAttributes(message, sender.sender_id, out);
+}
+
 }  // namespace
 
 const char* FrontOpName(FrontOp op) {
@@ -314,6 +337,9 @@ SqsFront::SqsFront(std::shared_ptr<queue::Engine> engine) : engine_(std::move(en
 }
 
 void SqsFront::SetCredential(const std::string& access_key, FrontCredential credential) {
+  SendAttributes plain;
+  ParseSendAttributes(JsonValue(), credential.sender_id, &plain);  // {"s": sender}
+  credential.extras = std::move(plain.blob);
   credentials_[access_key] = std::move(credential);
 }
 
@@ -544,24 +570,29 @@ void SqsFront::Respond(std::string_view body, FrontAnswer* out) {
 
 bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
   const JsonValue& p = r->body;
-  if (!OnlyMembers(p, {"QueueUrl", "MessageBody", "DelaySeconds"})) return false;
+  if (!OnlyMembers(p, {"QueueUrl", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes"})) {
+    return false;
+  }
   const std::string* url = RequiredString(p, "QueueUrl");
   const std::string* body = RequiredString(p, "MessageBody");
   if (url == nullptr || body == nullptr || body->empty() || !AllowedBody(*body)) return false;
   const FrontQueue* queue = LookupQueue(*r, *url);
-  if (queue == nullptr || static_cast<int64_t>(body->size()) > queue->max_message_bytes) return false;
+  SendAttributes attributes;
+  if (queue == nullptr || !Attributes(p, *r->credential, &attributes) ||
+      static_cast<int64_t>(body->size()) + attributes.size > queue->max_message_bytes) {
+    return false;
+  }
   int64_t delay = -1;
   if (!OptionalInt(p, "DelaySeconds", 0, 900, &delay)) return false;
   queue::SendRequest req;
   req.body = *body;
-  req.attributes = r->credential->extras;
+  req.attributes = std::move(attributes.blob);
   req.delay_ms = delay < 0 ? -1 : delay * 1000;
   queue::SendResult result;
   if (!engine_->Send(queue->engine_name, req, r->now_ms, &result).ok()) return false;  // unchanged: Python words it
   JsonWriter w;
   w.BeginObject();  // members in the model's order, as the Python road writes them
-  w.Key("MD5OfMessageBody");
-  w.String(Md5Hex(*body));
+  WriteDigests(*body, attributes, &w);
   w.Key("MessageId");
   w.String(result.message_id);
   w.EndObject();
@@ -579,24 +610,30 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
   std::vector<const JsonValue*> entries;
   if (queue == nullptr || !BatchEntries(p, &entries)) return false;
   std::vector<queue::SendRequest> reqs;
+  std::vector<SendAttributes> digests;
   reqs.reserve(entries.size());
+  digests.reserve(entries.size());
   int64_t total = 0;
   for (const JsonValue* entry : entries) {
-    if (!OnlyMembers(*entry, {"Id", "MessageBody", "DelaySeconds"})) return false;
+    if (!OnlyMembers(*entry, {"Id", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes"})) {
+      return false;
+    }
     const std::string* body = RequiredString(*entry, "MessageBody");
+    SendAttributes attributes;
     // An entry that fails validation is reported in Failed by the Python road.
-    if (body == nullptr || body->empty() || !AllowedBody(*body) ||
-        static_cast<int64_t>(body->size()) > queue->max_message_bytes) {
+    if (body == nullptr || body->empty() || !AllowedBody(*body) || !Attributes(*entry, *r->credential, &attributes) ||
+        static_cast<int64_t>(body->size()) + attributes.size > queue->max_message_bytes) {
       return false;
     }
     int64_t delay = -1;
     if (!OptionalInt(*entry, "DelaySeconds", 0, 900, &delay)) return false;
-    total += static_cast<int64_t>(body->size());
+    total += static_cast<int64_t>(body->size()) + attributes.size;
     queue::SendRequest req;
     req.body = *body;
-    req.attributes = r->credential->extras;
+    req.attributes = std::move(attributes.blob);
     req.delay_ms = delay < 0 ? -1 : delay * 1000;
     reqs.push_back(std::move(req));
+    digests.push_back(std::move(attributes));
   }
   if (total > kMaxBatchBytes) return false;
   std::vector<queue::SendOutcome> outcomes;
@@ -612,8 +649,7 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
     w.String(entries[i]->Find("Id")->text);
     w.Key("MessageId");
     w.String(outcomes[i].result.message_id);
-    w.Key("MD5OfMessageBody");
-    w.String(Md5Hex(reqs[i].body));
+    WriteDigests(reqs[i].body, digests[i], &w);
     w.EndObject();
   }
   w.EndArray();

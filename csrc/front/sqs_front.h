@@ -32,7 +32,8 @@ namespace front {
 struct FrontCredential {
   std::string secret;
   std::string account;
-  std::string extras;  // the engine's per-message extras blob for this sender (no attributes)
+  std::string sender_id;  // the SenderId its messages carry
+  std::string extras;     // the engine's extras blob of its messages without attributes
   bool verify = true;
   // The last derived signing key, for the (date, region) it was derived for.
   std::string key_date;

@@ -124,10 +124,22 @@ def test_answers_match_the_request_road(front, road):
         ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "z", "DelaySeconds": 901}, False),
         ("SendMessage", lambda url: {"QueueUrl": url + "-missing", "MessageBody": "z"}, False),
         ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "attrs", "MessageAttributes": ATTRIBUTES,
-                                     "MessageSystemAttributes": TRACE}, False),
+                                     "MessageSystemAttributes": TRACE}, True),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "odd attrs", "MessageAttributes": {
+            "n": {"DataType": "Number", "StringValue": "1.5E+3"}, "b": {"DataType": "Binary", "BinaryValue": "AP9="}}},
+         False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "bad", "MessageAttributes": {
+            "AWS.reserved": {"DataType": "String", "StringValue": "v"}}}, False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "bad", "MessageAttributes": {
+            "n": {"DataType": "Number", "StringValue": "forty-two"}}}, False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "y" * 1000, "MessageAttributes": {
+            "big": {"DataType": "String", "StringValue": "z" * 30}}}, False),  # over 1,024 with its attribute
         ("SendMessageBatch", lambda url: {"QueueUrl": url, "Entries": [
             {"Id": "a", "MessageBody": "one"}, {"Id": "b-2", "MessageBody": BODY_TEXT},
             {"Id": "c_3", "MessageBody": "three", "DelaySeconds": 0}]}, True),
+        ("SendMessageBatch", lambda url: {"QueueUrl": url, "Entries": [
+            {"Id": "d", "MessageBody": "four", "MessageAttributes": ATTRIBUTES},
+            {"Id": "e", "MessageBody": "five", "MessageSystemAttributes": TRACE}]}, True),
         ("SendMessageBatch", lambda url: {"QueueUrl": url, "Entries": [
             {"Id": "a", "MessageBody": "one"}, {"Id": "a", "MessageBody": "two"}]}, False),
         ("SendMessageBatch", lambda url: {"QueueUrl": url, "Entries": []}, False),

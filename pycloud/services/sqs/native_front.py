@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from pycloud._core import SqsFront
 from pycloud.events import AUDIT_TOPIC, AuditRecord
 from pycloud.iam.arn import root_arn
-from pycloud.services.sqs import messages
 from pycloud.services.sts.provider import caller_user_id
 
 if TYPE_CHECKING:
@@ -129,8 +128,7 @@ class NativeFront:
             return
         else:
             secret, verify = credential.secret_key, credential.verified
-        extras = messages.encode_extras({}, {}, caller_user_id(principal))
-        self._front.set_credential(access_key, secret, principal.account_id, extras, verify)
+        self._front.set_credential(access_key, secret, principal.account_id, caller_user_id(principal), verify)
         settings = queue.settings
         dead_letter = self._provider._dead_letter_of(queue)
         self._front.set_queue(
