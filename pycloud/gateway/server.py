@@ -191,17 +191,19 @@ class HttpConnection(asyncio.Protocol):
         if self._held:
             data = self._held + data
             self._held = b""
-        native = self.server.native
-        if native is not None and self._between and not self._in_flight and not self._pending and self._writable.is_set():
+        server = self.server
+        native = server.native
+        if (native is not None and self._between and not self._in_flight and not self._pending
+                and self._writable.is_set() and not server.shutting_down):
             # A request read on an idle connection: the native front may answer it whole.
             response = native(data, self.remote_addr)
             if response is False:  # its start: hold it until the rest arrives
                 self._held = data
-                self._set_deadline(self.server.settings_header_timeout)
+                self._set_deadline(server.settings_header_timeout)
                 return
             if response is not None:
                 self.transport.write(response)  # type: ignore[union-attr]
-                self._set_deadline(self.server.idle_timeout)
+                self._set_deadline(server.idle_timeout)
                 return
         try:
             self.parser.feed_data(data)
