@@ -5,10 +5,10 @@ Workloads (each server fresh, ephemeral, one standard queue, JSON protocol as cu
   one signed request replayed (the server may remember its verified signature) and 12,000
   distinct signed requests cycled (more than the server's memo holds: every request verified);
 - SendMessageBatch of 10, messages/s: the same with batches;
-- ReceiveMessage(10) + DeleteMessageBatch, messages moved/s: 2 client processes of 6 connections
-  each, every connection receiving up to 10 and deleting them in one batch, over a queue pre-filled
-  with 300,000 messages (4,000 for moto); every request signed with SigV4 by ``pycloud bench``'s
-  lean session (``pycloud.bench.session``: raw keep-alive sockets, so the client is not the cap);
+- ReceiveMessage(10) + DeleteMessageBatch, messages moved/s: a native client
+  (``pycloud._core.sqs_drain``: 12 threads, one keep-alive connection each, SigV4 signing and JSON in
+  C++, so the client is not the cap), every connection receiving up to 10 and deleting them in one
+  batch, over a queue pre-filled with 1,000,000 messages (4,000 for moto);
 - long-poll wake-up: a ReceiveMessage with WaitTimeSeconds=20 is waiting when a SendMessage is sent;
   latency from the send's start to the receive's answer, p50 and p99 of 200;
 - send cost at depth: SendMessage req/s into an empty queue and into one holding 1,000,000 messages
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import re
 import statistics
@@ -34,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,8 +42,7 @@ sys.path.insert(0, str(HERE))
 from bench_gateway import Process, comparison_row, free_port, start_moto, start_pycloud, write_results  # noqa: E402
 from bench_s3 import nginx_4k  # noqa: E402
 
-from pycloud.bench.client import TransportError  # noqa: E402
-from pycloud.bench.session import Credentials, Session  # noqa: E402
+from pycloud import _core  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -112,57 +110,16 @@ def fill(endpoint: str, queue_url: str, count: int) -> None:
         list(pool.map(worker, [count // 8] * 8))
 
 
-def _receive_delete_worker(endpoint: str, queue_url: str, deadline: float, threads: int) -> tuple[int, float]:
-    """One client process: ``threads`` connections receiving up to 10 and deleting them in one
-    batch until the deadline or an empty queue; (messages moved, when the last delete answered)."""
-    moved = [0] * threads
-    last = [0.0] * threads
-
-    def worker(slot: int) -> None:
-        session = Session(endpoint, Credentials(), timeout=15.0)
-
-        def call(target: str, payload: dict) -> dict:
-            answer = session.send("sqs", "POST", "/", headers={
-                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{target}",
-            }, body=json.dumps(payload).encode())
-            if answer.status != 200:
-                raise RuntimeError(f"{target}: {answer.status} {answer.body[:200]!r}")
-            return json.loads(answer.body)
-
-        receive = {"QueueUrl": queue_url, "MaxNumberOfMessages": 10}
-        try:
-            while time.time() < deadline:
-                messages = call("ReceiveMessage", receive).get("Messages", [])
-                if not messages:
-                    break  # drained: the rate is measured up to the last delete
-                entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-                answer = call("DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": entries})
-                moved[slot] += len(answer.get("Successful", []))
-                last[slot] = time.time()
-        except (OSError, TransportError) as exc:  # a server that stops answering ends that connection's share
-            print(f"  receive+delete connection {slot}: {exc!r}", flush=True)
-        finally:
-            session.close()
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(worker, range(threads)))
-    return sum(moved), max(last)
-
-
-def receive_delete(endpoint: str, queue_url: str, seconds: float, processes: int = 2, threads: int = 6) -> float:
-    """Messages received and deleted per second (Receive(10) + DeleteMessageBatch) by lean signing
-    clients in ``processes`` processes of ``threads`` connections each, so the client is not the cap.
-    The backlog must outlast the run; if it drains first, the rate is counted up to the last delete."""
-    started = time.time()
-    deadline = started + seconds
-    # spawn, not fork: this process has had threads (the fill), and a forked child can inherit a lock
-    # one of them held
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = list(pool.map(_receive_delete_worker, [endpoint] * processes, [queue_url] * processes,
-                                [deadline] * processes, [threads] * processes))
-    moved = sum(count for count, _ in results)
-    ended = max(when for _, when in results)
-    return moved / max(ended - started, 1e-6)
+def receive_delete(endpoint: str, queue_url: str, seconds: float, connections: int = 12) -> float:
+    """Messages received and deleted per second (Receive(10) + DeleteMessageBatch) by the native
+    client's ``connections`` threads. The backlog must outlast the run; if it drains first, the rate
+    is counted up to the last delete."""
+    parts = urlsplit(endpoint)
+    result = _core.sqs_drain(parts.hostname, parts.port, queue_url, "test", "test", REGION,
+                             connections=connections, duration_s=seconds)
+    if result["errors"]:
+        print(f"  receive+delete: {result['errors']} of {result['requests']} requests failed", flush=True)
+    return result["messages"] / max(result["elapsed_s"], 1e-6)
 
 
 def wake_up_latency(endpoint: str, queue_url: str, rounds: int = 200) -> tuple[float, float]:
@@ -242,7 +199,7 @@ def main() -> int:
         try:
             # moto's sends slow down as its queue grows: a smaller backlog still outlasts its consumers
             report[name] = bench_server(name, proc, args.seconds, deep=name == "pycloud" and not args.skip_depth,
-                                        backlog=300_000 if name == "pycloud" else 4_000)
+                                        backlog=1_000_000 if name == "pycloud" else 4_000)
         finally:
             proc.stop()
     nginx = report["nginx_4k_get_per_s"] = nginx_4k(args.seconds)

@@ -521,3 +521,32 @@ class CpuCreditScheduler:
     def credits_per_hour(self) -> float: ...
     @property
     def max_balance(self) -> float: ...
+
+# ------------------------------------------------------------------------------ load generator (csrc/loadgen)
+
+class SqsDrainResult(TypedDict):
+    messages: int
+    """Deleted: the Ids in DeleteMessageBatch answers' ``Successful`` lists."""
+    requests: int
+    """Answered requests of any status (receives + deletes)."""
+    errors: int
+    """Non-200 answers plus transport errors."""
+    elapsed_s: float
+    """From the start to the last delete answered (to the end when none was)."""
+    drained: bool
+    """Some connection received nothing: the queue was empty."""
+
+def sqs_drain(
+    host: str,
+    port: int,
+    queue_url: str,
+    access_key: str,
+    secret_key: str,
+    region: str = "us-east-1",
+    connections: int = 8,
+    duration_s: float = 5.0,
+) -> SqsDrainResult:
+    """Native SQS consumer for benchmarks: ``connections`` threads, each looping ReceiveMessage(10) then
+    DeleteMessageBatch of what came (SigV4-signed JSON protocol, one keep-alive socket each) until
+    ``duration_s`` passed (0: until the queue is found empty). The GIL is released during the run.
+    Raises ValueError for a bad argument (``host``: an IPv4 literal or ``"localhost"``)."""
