@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/hex_digest.h"
 #include "common/md5.h"
 
 namespace pycloud {
@@ -22,7 +23,6 @@ constexpr uint32_t kAllSystem = (1u << kSystemCount) - 1;
 constexpr uint8_t kStringTransport = 1;
 constexpr uint8_t kBinaryTransport = 2;
 
-const char kHex[] = "0123456789abcdef";
 
 // A length-prefixed field of the attribute digest (4-byte big-endian length, then the bytes).
 void AppendField(std::string_view data, std::string* out) {
@@ -51,19 +51,6 @@ std::string ArnOfEngineName(const std::string& name) {
   const size_t b = a == std::string::npos ? std::string::npos : name.find('/', a + 1);
   if (b == std::string::npos) return std::string();
   return "arn:aws:sqs:" + name.substr(a + 1, b - a - 1) + ":" + name.substr(0, a) + ":" + name.substr(b + 1);
-}
-
-std::string Md5HexOf(std::string_view data) {
-  Md5 md5;
-  md5.Update(data.data(), data.size());
-  uint8_t digest[Md5::kDigestSize];
-  md5.Final(digest);
-  std::string hex;
-  for (uint8_t b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 15]);
-  }
-  return hex;
 }
 
 const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -104,6 +91,22 @@ int Base64Value(char c) {
 
 }  // namespace
 
+std::string Md5Hex(std::string_view data) { return HexDigest<Md5>(data); }
+
+bool XmlText(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c < 0x20) {
+      if (c != 0x09 && c != 0x0a && c != 0x0d) return false;
+    } else if (c == 0xef && i + 2 < n && p[i + 1] == 0xbf && (p[i + 2] == 0xbe || p[i + 2] == 0xbf)) {
+      return false;  // U+FFFE, U+FFFF
+    }
+  }
+  return true;
+}
+
 bool DecodeBase64(const std::string& text, std::string* out) {
   out->clear();
   if (text.size() % 4 != 0) return false;
@@ -142,17 +145,6 @@ bool ValidAttributeName(const std::string& name) {
   }
   for (char c : name) {
     if (!NameChar(c)) return false;
-  }
-  return true;
-}
-
-// The XML character set, on text already known to be valid UTF-8 (see AllowedBody in sqs_front.cc).
-bool AllowedText(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = p[i];
-    if (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) return false;
-    if (c == 0xef && i + 2 < s.size() && p[i + 1] == 0xbf && (p[i + 2] == 0xbe || p[i + 2] == 0xbf)) return false;
   }
   return true;
 }
@@ -214,7 +206,7 @@ bool CheckValue(const JsonValue& v, CheckedValue* out) {
     return true;
   }
   const JsonValue* value = v.Find("StringValue");
-  if (value == nullptr || value->type != JsonType::kString || value->text.empty() || !AllowedText(value->text)) {
+  if (value == nullptr || value->type != JsonType::kString || value->text.empty() || !XmlText(value->text)) {
     return false;
   }
   if (base == "Number" && !PlainNumber(value->text)) return false;
@@ -233,7 +225,7 @@ std::string AttributesDigest(std::vector<std::pair<std::string, CheckedValue>> s
     input.push_back(static_cast<char>(v.binary ? kBinaryTransport : kStringTransport));
     AppendField(v.raw, &input);
   }
-  return Md5HexOf(input);
+  return Md5Hex(input);
 }
 
 }  // namespace
@@ -410,7 +402,7 @@ void WriteReceivedAttributes(const queue::ReceivedMessage& m, const AttributeReq
     }
   }
   w->Key("MD5OfMessageAttributes");
-  w->String(Md5HexOf(digest_input));
+  w->String(Md5Hex(digest_input));
   w->Key("MessageAttributes");
   w->BeginObject();
   for (const auto& [name, v] : chosen) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "front/json_reader.h"
@@ -46,6 +47,15 @@ struct SendAttributes {
 // Reads MessageAttributes and MessageSystemAttributes of one message (a request or a batch entry)
 // sent by `sender_id`; false when the front leaves the message to the road.
 bool ParseSendAttributes(const JsonValue& message, const std::string& sender_id, SendAttributes* out);
+
+// Lower-case hex MD5 of `data` (the digests SQS answers with).
+std::string Md5Hex(std::string_view data);
+
+// Whether UTF-8 `text` stays within the XML character set SQS allows in bodies and attribute
+// values: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. The text must already be
+// valid UTF-8 (the JSON reader checked), so surrogates cannot occur; only the control characters
+// and U+FFFE/U+FFFF need looking for.
+bool XmlText(std::string_view text);
 
 // Standard base64 (RFC 4648, with padding) to bytes; false on anything else, including encodings
 // that are not the canonical one of their bytes.

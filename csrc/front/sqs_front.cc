@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/crc32.h"
-#include "common/md5.h"
+#include "common/hex_digest.h"
 #include "common/sha256.h"
 #include "common/sigv4.h"
 #include "front/http_request.h"
@@ -28,33 +28,6 @@ constexpr size_t kMaxBatchEntries = 10;
 constexpr int64_t kMaxBatchBytes = 1048576;
 
 const char kHex[] = "0123456789abcdef";
-
-void AppendHex(const uint8_t* data, size_t n, std::string* out) {
-  for (size_t i = 0; i < n; ++i) {
-    out->push_back(kHex[data[i] >> 4]);
-    out->push_back(kHex[data[i] & 15]);
-  }
-}
-
-std::string Md5Hex(std::string_view data) {
-  Md5 md5;
-  md5.Update(data.data(), data.size());
-  uint8_t digest[Md5::kDigestSize];
-  md5.Final(digest);
-  std::string out;
-  AppendHex(digest, sizeof(digest), &out);
-  return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  Sha256 sha;
-  sha.Update(data.data(), data.size());
-  uint8_t digest[Sha256::kDigestSize];
-  sha.Final(digest);
-  std::string out;
-  AppendHex(digest, sizeof(digest), &out);
-  return out;
-}
 
 // Compares without an early exit, so the time taken says nothing about where a guess went wrong.
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
@@ -135,23 +108,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// SQS accepts the XML character set in message bodies: #x9 | #xA | #xD | #x20-#xD7FF |
-// #xE000-#xFFFD | #x10000-#x10FFFF. The text is valid UTF-8 (the JSON reader checked), so
-// surrogates cannot occur; only the control characters and U+FFFE/U+FFFF need looking for.
-bool AllowedBody(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char c = p[i];
-    if (c < 0x20) {
-      if (c != 0x09 && c != 0x0a && c != 0x0d) return false;
-    } else if (c == 0xef && i + 2 < n && p[i + 1] == 0xbf && (p[i + 2] == 0xbe || p[i + 2] == 0xbf)) {
-      return false;  // U+FFFE, U+FFFF
-    }
-  }
-  return true;
 }
 
 bool ValidBatchId(std::string_view id) {
@@ -502,7 +458,7 @@ bool SqsFront::Authenticate(Request* r, double now_seconds, bool check_skew) {
   r->access_key = scope_parts[0];
   r->region = scope_parts[2];
   r->credential = &cred;
-  const std::string payload_hash = Sha256Hex(r->http.body);
+  const std::string payload_hash = HexDigest<Sha256>(r->http.body);
   if (const HttpHeader* claimed = r->http.Find("x-amz-content-sha256")) {
     if (claimed->value != payload_hash) return false;
   }
@@ -575,7 +531,7 @@ bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
   }
   const std::string* url = RequiredString(p, "QueueUrl");
   const std::string* body = RequiredString(p, "MessageBody");
-  if (url == nullptr || body == nullptr || body->empty() || !AllowedBody(*body)) return false;
+  if (url == nullptr || body == nullptr || body->empty() || !XmlText(*body)) return false;
   const FrontQueue* queue = LookupQueue(*r, *url);
   SendAttributes attributes;
   if (queue == nullptr || !Attributes(p, *r->credential, &attributes) ||
@@ -601,14 +557,18 @@ bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
   return true;
 }
 
-bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
-  const JsonValue& p = r->body;
-  if (!OnlyMembers(p, {"QueueUrl", "Entries"})) return false;
+const FrontQueue* SqsFront::BatchQueue(const Request& r, std::vector<const JsonValue*>* entries) const {
+  const JsonValue& p = r.body;
+  if (!OnlyMembers(p, {"QueueUrl", "Entries"})) return nullptr;
   const std::string* url = RequiredString(p, "QueueUrl");
-  if (url == nullptr) return false;
-  const FrontQueue* queue = LookupQueue(*r, *url);
+  const FrontQueue* queue = url == nullptr ? nullptr : LookupQueue(r, *url);
+  return queue != nullptr && BatchEntries(p, entries) ? queue : nullptr;
+}
+
+bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
   std::vector<const JsonValue*> entries;
-  if (queue == nullptr || !BatchEntries(p, &entries)) return false;
+  const FrontQueue* queue = BatchQueue(*r, &entries);
+  if (queue == nullptr) return false;
   std::vector<queue::SendRequest> reqs;
   std::vector<SendAttributes> digests;
   reqs.reserve(entries.size());
@@ -621,7 +581,7 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
     const std::string* body = RequiredString(*entry, "MessageBody");
     SendAttributes attributes;
     // An entry that fails validation is reported in Failed by the Python road.
-    if (body == nullptr || body->empty() || !AllowedBody(*body) || !Attributes(*entry, *r->credential, &attributes) ||
+    if (body == nullptr || body->empty() || !XmlText(*body) || !Attributes(*entry, *r->credential, &attributes) ||
         static_cast<int64_t>(body->size()) + attributes.size > queue->max_message_bytes) {
       return false;
     }
@@ -730,13 +690,9 @@ bool SqsFront::DeleteMessage(Request* r, FrontAnswer* out) {
 }
 
 bool SqsFront::DeleteMessageBatch(Request* r, FrontAnswer* out) {
-  const JsonValue& p = r->body;
-  if (!OnlyMembers(p, {"QueueUrl", "Entries"})) return false;
-  const std::string* url = RequiredString(p, "QueueUrl");
-  if (url == nullptr) return false;
-  const FrontQueue* queue = LookupQueue(*r, *url);
   std::vector<const JsonValue*> entries;
-  if (queue == nullptr || !BatchEntries(p, &entries)) return false;
+  const FrontQueue* queue = BatchQueue(*r, &entries);
+  if (queue == nullptr) return false;
   std::vector<std::string> handles;
   handles.reserve(entries.size());
   for (const JsonValue* entry : entries) {

@@ -21,7 +21,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "front/json_reader.h"
 #include "queue/engine.h"
 
 namespace pycloud {
@@ -100,6 +102,8 @@ class SqsFront {
   struct Request;
   bool Authenticate(Request* r, double now_seconds, bool check_skew);
   const FrontQueue* LookupQueue(const Request& r, std::string_view url) const;
+  // The queue and entries of a batch request ({"QueueUrl", "Entries"}), or nullptr.
+  const FrontQueue* BatchQueue(const Request& r, std::vector<const JsonValue*>* entries) const;
   bool SendMessage(Request* r, FrontAnswer* out);
   bool SendMessageBatch(Request* r, FrontAnswer* out);
   bool ReceiveMessage(Request* r, FrontAnswer* out);

@@ -20,9 +20,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/hex_digest.h"
 #include "common/sha256.h"
 #include "common/sigv4.h"
 #include "front/json_reader.h"
+#include "front/json_writer.h"
 
 namespace pycloud {
 namespace loadgen {
@@ -30,7 +32,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kSignedHeaders = "content-type;host;x-amz-date;x-amz-target";
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 constexpr size_t kMaxHeadBytes = 64 * 1024;
@@ -54,42 +55,6 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
-
-void AppendHex(const uint8_t* data, size_t n, std::string* out) {
-  for (size_t i = 0; i < n; ++i) {
-    out->push_back(kHex[data[i] >> 4]);
-    out->push_back(kHex[data[i] & 0x0f]);
-  }
-}
-
-std::string HexSha256(std::string_view data) {
-  uint8_t digest[Sha256::kDigestSize];
-  Sha256 h;
-  h.Update(data.data(), data.size());
-  h.Final(digest);
-  std::string hex;
-  AppendHex(digest, sizeof(digest), &hex);
-  return hex;
-}
-
-// Appends `s` as a JSON string literal (quotes included).
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (const char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(ch);
-    } else if (c < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 0x0f]);
-    } else {
-      out->push_back(ch);
-    }
-  }
-  out->push_back('"');
-}
 
 // A header token that may not hold separators or whitespace (it is pasted into headers/scope).
 bool IsHeaderToken(std::string_view s) {
@@ -126,7 +91,7 @@ class Signer {
     const std::string_view date(amz_date, 8);
     if (date != key_date_) Derive(date);
     const std::string target = "AmazonSQS." + std::string(operation);
-    const std::string payload_hash = HexSha256(body);
+    const std::string payload_hash = HexDigest<Sha256>(body);
 
     Sigv4Request r;
     r.method = "POST";
@@ -375,10 +340,10 @@ void Drain(const SqsDrainConfig& c, const sockaddr_in& addr, Clock::time_point d
   Signer signer(c, c.host + ":" + std::to_string(c.port));  // as sent in Host, so as signed
   Connection conn(addr, c.timeout_s);
   std::string receive_body = "{\"QueueUrl\":";
-  AppendJsonString(c.queue_url, &receive_body);
+  front::AppendJsonString(c.queue_url, &receive_body);
   receive_body.append(",\"MaxNumberOfMessages\":").append(std::to_string(c.max_messages)).push_back('}');
   std::string delete_prefix = "{\"QueueUrl\":";
-  AppendJsonString(c.queue_url, &delete_prefix);
+  front::AppendJsonString(c.queue_url, &delete_prefix);
   delete_prefix.append(",\"Entries\":[");
 
   Response resp;
@@ -409,7 +374,7 @@ void Drain(const SqsDrainConfig& c, const sockaddr_in& addr, Clock::time_point d
     for (size_t i = 0; i < handles.size(); ++i) {
       if (i != 0) delete_body.push_back(',');
       delete_body.append("{\"Id\":\"").append(std::to_string(i)).append("\",\"ReceiptHandle\":");
-      AppendJsonString(handles[i], &delete_body);
+      front::AppendJsonString(handles[i], &delete_body);
       delete_body.push_back('}');
     }
     delete_body.append("]}");

@@ -20,11 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from s3_helpers import error_of
-from sqs_helpers import unique
+from sqs_helpers import signed_json_request, unique
 
 from pycloud.testing.server import PycloudServer
 
@@ -47,18 +44,9 @@ def counters(server: PycloudServer) -> dict[str, Any]:
     return server.admin("GET", "/_pycloud/sqs/native-front")
 
 
-def signed(endpoint: str, operation: str, payload: Any, *, key: str = KEY, secret: str = SECRET,
-           region: str = "us-east-1") -> bytes:
-    """The raw bytes of a SigV4-signed SQS JSON request, as an SDK sends it."""
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = AWSRequest(method="POST", url=endpoint + "/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{operation}",
-    })
-    SigV4Auth(Credentials(key, secret), "sqs", region).add_auth(request)
-    host = urlsplit(endpoint).netloc
-    head = f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in request.headers.items())
-    return head.encode() + b"\r\n" + body
+def signed(endpoint: str, operation: str, payload: Any, **kwargs: Any) -> bytes:
+    """The raw bytes of a SigV4-signed SQS JSON request to ``endpoint``, as an SDK sends it."""
+    return signed_json_request(urlsplit(endpoint).netloc, operation, payload, **kwargs)
 
 
 def exchange(endpoint: str, *chunks: bytes, pause: float = 0.0) -> tuple[int, dict[str, str], bytes]:

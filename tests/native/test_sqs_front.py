@@ -11,11 +11,10 @@ import json
 import re
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from sqs_helpers import signed_json_request
 
 from pycloud._core import QueueEngine, SqsFront
 
@@ -26,15 +25,8 @@ EXTRAS = b'{"s":"000000000000"}'
 RESPONSE = re.compile(rb"^HTTP/1\.1 200 OK\r\n(.*?)\r\n\r\n(.*)$", re.S)
 
 
-def signed(operation: str, payload: object, *, key: str = "test", secret: str = "test", region: str = "us-east-1",
-           extra: dict[str, str] | None = None) -> bytes:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = AWSRequest(method="POST", url=f"http://{HOST}/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{operation}", **(extra or {})})
-    SigV4Auth(Credentials(key, secret), "sqs", region).add_auth(request)
-    head = f"POST / HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {len(body)}\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in request.headers.items())
-    return head.encode() + b"\r\n" + body
+def signed(operation: str, payload: object, **kwargs: Any) -> bytes:
+    return signed_json_request(HOST, operation, payload, **kwargs)
 
 
 @pytest.fixture

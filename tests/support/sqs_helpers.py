@@ -84,3 +84,20 @@ def query_code(err: Any) -> str:
 
 def status(err: Any) -> int:
     return err.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def signed_json_request(host: str, operation: str, payload: Any, *, key: str = "test", secret: str = "test",
+                        region: str = "us-east-1", extra: dict[str, str] | None = None) -> bytes:
+    """The raw bytes of a SigV4-signed SQS JSON request to ``host``, as an SDK sends it (``payload``:
+    a document to encode, or the body's bytes; ``extra``: more headers, signed too)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    request = AWSRequest(method="POST", url=f"http://{host}/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{operation}", **(extra or {})})
+    SigV4Auth(Credentials(key, secret), "sqs", region).add_auth(request)
+    head = f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in request.headers.items())
+    return head.encode() + b"\r\n" + body
