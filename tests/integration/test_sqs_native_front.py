@@ -362,3 +362,26 @@ def test_the_front_can_be_turned_off(road):
     for _ in range(3):
         assert call(road, "SendMessage", {"QueueUrl": url, "MessageBody": "m"})[0] == 200
     assert counters(road) == {"enabled": False}
+
+
+def test_a_running_message_move_task_sends_every_request_down_the_road():
+    with PycloudServer() as server:
+        sqs = server.client("sqs")
+        dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        source = sqs.create_queue(QueueName=unique("src"), Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})})["QueueUrl"]
+        sqs.send_message(QueueUrl=source, MessageBody="teach")
+        for start in range(0, 50, 10):
+            sqs.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": f"dead {i}"}
+                                                          for i in range(start, start + 10)])
+        # one message a second: the task runs for the rest of the test
+        task = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+        before = counters(server)["answered"]
+        for i in range(3):
+            sqs.send_message(QueueUrl=source, MessageBody=f"during {i}")
+        assert counters(server)["answered"] == before
+        sqs.cancel_message_move_task(TaskHandle=task)
+        sqs.send_message(QueueUrl=source, MessageBody="after")
+        sqs.send_message(QueueUrl=source, MessageBody="after, again")
+        assert counters(server)["answered"] == before + 2  # natively again once the task stopped
