@@ -63,8 +63,6 @@ void RegisterFront(py::module_& m) {
           },
           py::arg("url"), py::arg("region"), py::arg("engine_name"), py::arg("account"),
           py::arg("max_message_bytes"), py::arg("receive_wait_seconds"), py::arg("dead_letter") = "")
-      .def("drop_queue", [](PyFront& self, const std::string& engine_name) { self.front.DropQueue(engine_name); },
-           py::arg("engine_name"))
       .def("clear_queues", [](PyFront& self) { self.front.ClearQueues(); })
       .def_property_readonly("credential_count", [](const PyFront& self) { return self.front.credential_count(); })
       .def_property_readonly("queue_count", [](const PyFront& self) { return self.front.queue_count(); })

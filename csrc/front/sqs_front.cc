@@ -279,6 +279,7 @@ struct SqsFront::Request {
   FrontCredential* credential = nullptr;
   JsonValue body;
   int64_t now_ms = 0;
+  std::shared_ptr<queue::Engine> engine;  // held for the call: QueueEngine.close() may run between calls
 };
 
 SqsFront::SqsFront(std::shared_ptr<queue::Engine> engine) : engine_(std::move(engine)) {
@@ -301,16 +302,6 @@ void SqsFront::SetCredential(const std::string& access_key, FrontCredential cred
 
 void SqsFront::SetQueue(const std::string& url, const std::string& region, FrontQueue queue) {
   queues_[region + '\n' + url] = std::move(queue);
-}
-
-void SqsFront::DropQueue(const std::string& engine_name) {
-  for (auto it = queues_.begin(); it != queues_.end();) {
-    if (it->second.engine_name == engine_name || it->second.dead_letter == engine_name) {
-      it = queues_.erase(it);
-    } else {
-      ++it;
-    }
-  }
 }
 
 std::string SqsFront::NextRequestId() {
@@ -360,6 +351,11 @@ FrontResult SqsFront::Handle(std::string_view data, double now_seconds, bool che
     return passed;
   }
   r.now_ms = static_cast<int64_t>(now_seconds * 1000);
+  r.engine = engine_.lock();
+  if (!r.engine) {  // closed: the road reports it
+    ++stats_.passed;
+    return passed;
+  }
   if (!Authenticate(&r, now_seconds, check_skew) || !ParseJson(r.http.body, &r.body) ||
       r.body.type != JsonType::kObject) {
     ++stats_.passed;
@@ -545,7 +541,7 @@ bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
   req.attributes = std::move(attributes.blob);
   req.delay_ms = delay < 0 ? -1 : delay * 1000;
   queue::SendResult result;
-  if (!engine_->Send(queue->engine_name, req, r->now_ms, &result).ok()) return false;  // unchanged: Python words it
+  if (!r->engine->Send(queue->engine_name, req, r->now_ms, &result).ok()) return false;  // unchanged: Python words it
   JsonWriter w;
   w.BeginObject();  // members in the model's order, as the Python road writes them
   WriteDigests(*body, attributes, &w);
@@ -597,7 +593,7 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
   }
   if (total > kMaxBatchBytes) return false;
   std::vector<queue::SendOutcome> outcomes;
-  if (!engine_->SendBatch(queue->engine_name, reqs, r->now_ms, &outcomes).ok()) return false;
+  if (!r->engine->SendBatch(queue->engine_name, reqs, r->now_ms, &outcomes).ok()) return false;
   JsonWriter w;
   w.BeginObject();
   w.Key("Successful");
@@ -647,7 +643,7 @@ bool SqsFront::ReceiveMessage(Request* r, FrontAnswer* out) {
   req.max_messages = static_cast<uint32_t>(count);
   req.visibility_timeout_ms = visibility < 0 ? -1 : visibility * 1000;
   std::vector<queue::ReceivedMessage> found;
-  if (!engine_->Receive(queue->engine_name, req, r->now_ms, &found).ok()) return false;
+  if (!r->engine->Receive(queue->engine_name, req, r->now_ms, &found).ok()) return false;
   // Nothing yet and a wait asked for: the Python road long-polls (its first look receives again).
   if (found.empty() && wait > 0) return false;
   JsonWriter w;
@@ -684,7 +680,7 @@ bool SqsFront::DeleteMessage(Request* r, FrontAnswer* out) {
   if (url == nullptr || handle == nullptr || handle->empty()) return false;
   const FrontQueue* queue = LookupQueue(*r, *url);
   // A failed delete changed nothing: the Python road repeats it and words the error.
-  if (queue == nullptr || !engine_->Delete(queue->engine_name, *handle, r->now_ms).ok()) return false;
+  if (queue == nullptr || !r->engine->Delete(queue->engine_name, *handle, r->now_ms).ok()) return false;
   Respond("{}", out);
   return true;
 }
@@ -702,7 +698,7 @@ bool SqsFront::DeleteMessageBatch(Request* r, FrontAnswer* out) {
     handles.push_back(*handle);
   }
   std::vector<Status> results;
-  if (!engine_->DeleteBatch(queue->engine_name, handles, r->now_ms, &results).ok()) return false;
+  if (!r->engine->DeleteBatch(queue->engine_name, handles, r->now_ms, &results).ok()) return false;
   for (const Status& s : results) {
     // Deletes are idempotent (a deleted message's handle deletes nothing and succeeds), so the
     // Python road can repeat the whole batch to word the failed entries.

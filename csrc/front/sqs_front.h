@@ -87,7 +87,6 @@ class SqsFront {
   void ClearCredentials() { credentials_.clear(); }
   // url exactly as a client sends it, with the request's signing region.
   void SetQueue(const std::string& url, const std::string& region, FrontQueue queue);
-  void DropQueue(const std::string& engine_name);  // every URL naming it
   void ClearQueues() { queues_.clear(); }
   size_t credential_count() const { return credentials_.size(); }
   size_t queue_count() const { return queues_.size(); }
@@ -112,7 +111,7 @@ class SqsFront {
   void Respond(std::string_view body, FrontAnswer* out);
   std::string NextRequestId();
 
-  std::shared_ptr<queue::Engine> engine_;
+  std::weak_ptr<queue::Engine> engine_;  // the engine's owner (QueueEngine) decides when it closes
   std::unordered_map<std::string, FrontCredential> credentials_;
   std::unordered_map<std::string, FrontQueue> queues_;  // region + '\n' + url
   std::string id_head_;

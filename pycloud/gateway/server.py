@@ -469,8 +469,9 @@ class HttpServer:
     ) -> None:
         self.handler = handler
         self.native = native
-        """Offered each request that arrives whole on an idle connection before it is parsed here;
-        returns the complete response, or None to take the handler's road."""
+        """Offered each request that arrives on an idle connection before it is parsed here; returns
+        the complete response, False for the start of a request to offer again once more has
+        arrived, or None to take the handler's road."""
         self.max_header_bytes = max_header_bytes
         self.idle_timeout = idle_timeout
         self.settings_header_timeout = header_timeout

@@ -29,8 +29,9 @@ class ServiceRuntime:
     authorizer: Any = None
     """The ``pycloud.iam.enforce.Authorizer`` deciding requests with those policies."""
     native_front: Any = None
-    """``answer(data) -> bytes | None``: a native answer to a whole request the connection has just
-    read, or None for the request road (set by the SQS provider, see ``sqs/native_front.py``)."""
+    """``answer(data, remote_addr) -> bytes | False | None``: a native answer to the request a
+    connection has just read, False for the start of one worth waiting for, None for the request
+    road (set by the SQS provider, see ``sqs/native_front.py``)."""
 
 
 class Provider:

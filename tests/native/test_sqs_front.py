@@ -208,8 +208,9 @@ def test_sends_name_the_queue_to_wake_and_receives_its_dead_letter_queue(front, 
     assert result[1] == "000000000000/us-east-1/dlq"
     operation, key, account, region, request_id = front.last_answer()
     assert (operation, key, account, region) == ("ReceiveMessage", "test", "000000000000", "us-east-1")
-    front.drop_queue("000000000000/us-east-1/dlq")  # its sources go with it
+    front.clear_queues()
     assert front.queue_count == 0
+    assert front.handle(signed("SendMessage", {"QueueUrl": URL, "MessageBody": "x"}), now(), True) is None
 
 
 def test_a_failed_delete_is_left_to_the_road(front, engine):
@@ -237,3 +238,9 @@ def test_the_engine_serves_other_threads_while_the_front_answers(front, engine):
     for t in threads:
         t.join()
     assert engine.stats(ENGINE_NAME, int(now() * 1000)).visible == 2000
+
+
+def test_a_closed_engine_is_released_and_the_front_declines(front, engine):
+    answer(front, signed("SendMessage", {"QueueUrl": URL, "MessageBody": "x"}))
+    engine.close()  # the front does not keep it open
+    assert front.handle(signed("SendMessage", {"QueueUrl": URL, "MessageBody": "y"}), now(), True) is None

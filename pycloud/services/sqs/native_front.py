@@ -99,9 +99,10 @@ class NativeFront:
 
     def learn(self, ctx: RequestContext, url: str, queue: Queue) -> None:
         """Remember ``ctx``'s caller and ``url`` if the front may serve them (see the module doc)."""
-        if ctx.operation not in SERVED or ctx.protocol != "json" or queue.fifo or queue.policy:
-            return
         principal = ctx.principal
+        if (principal.kind != "root" or principal.account_id != queue.account_id or ctx.operation not in SERVED
+                or ctx.protocol != "json" or queue.fifo or queue.policy):
+            return
         version = self._current_version()
         if version != self._version:
             self._forget_credentials(version)
@@ -109,8 +110,6 @@ class NativeFront:
         if seen in self._learned:
             return
         authorizer = ctx.authorizer
-        if principal.kind != "root" or principal.account_id != queue.account_id:
-            return
         if authorizer is not None and not authorizer.unbound(principal):
             return
         if self._provider.moves.running:
