@@ -52,17 +52,20 @@ void RegisterFront(py::module_& m) {
           "set_queue",
           [](PyFront& self, const std::string& url, const std::string& region, const std::string& engine_name,
              const std::string& account, int64_t max_message_bytes, int64_t receive_wait_seconds,
-             const std::string& dead_letter) {
+             const std::string& dead_letter, bool fifo, bool content_based_dedup) {
             FrontQueue q;
             q.engine_name = engine_name;
             q.account = account;
             q.max_message_bytes = max_message_bytes;
             q.receive_wait_seconds = receive_wait_seconds;
             q.dead_letter = dead_letter;
+            q.fifo = fifo;
+            q.content_based_dedup = content_based_dedup;
             self.front.SetQueue(url, region, std::move(q));
           },
           py::arg("url"), py::arg("region"), py::arg("engine_name"), py::arg("account"),
-          py::arg("max_message_bytes"), py::arg("receive_wait_seconds"), py::arg("dead_letter") = "")
+          py::arg("max_message_bytes"), py::arg("receive_wait_seconds"), py::arg("dead_letter") = "",
+          py::arg("fifo") = false, py::arg("content_based_dedup") = false)
       .def("clear_queues", [](PyFront& self) { self.front.ClearQueues(); })
       .def_property_readonly("credential_count", [](const PyFront& self) { return self.front.credential_count(); })
       .def_property_readonly("queue_count", [](const PyFront& self) { return self.front.queue_count(); })

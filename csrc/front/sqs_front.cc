@@ -227,6 +227,33 @@ bool MayComplete(std::string_view data) {
   return sqs && length >= 0 && length <= kMaxHeldBody;
 }
 
+// MessageGroupId, MessageDeduplicationId, ReceiveRequestAttemptId: 1 to 128 of ASCII
+// alphanumerics and punctuation.
+bool FifoToken(const std::string& s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// The FIFO ids of one message (a request or a batch entry), with the rules the road applies
+// (message_ops.py _fifo_ids) — a FIFO queue needs a group and a deduplication id (or content-based
+// deduplication) and takes no per-message delay; a standard queue takes a group (fair queues) but
+// no deduplication id. False: the road's to word.
+bool FifoIds(const JsonValue& message, const FrontQueue& queue, int64_t delay, queue::SendRequest* req) {
+  const JsonValue* group = message.Find("MessageGroupId");
+  const JsonValue* dedup = message.Find("MessageDeduplicationId");
+  for (const JsonValue* v : {group, dedup}) {
+    if (v != nullptr && (v->type != JsonType::kString || !FifoToken(v->text))) return false;
+  }
+  if (group != nullptr) req->group_id = group->text;
+  if (!queue.fifo) return dedup == nullptr;
+  if (group == nullptr || delay > 0 || (dedup == nullptr && !queue.content_based_dedup)) return false;
+  if (dedup != nullptr) req->dedup_id = dedup->text;
+  return true;
+}
+
 // MD5OfMessageBody, then the attribute digests a message has, in the model's member order.
 void WriteDigests(const std::string& body, const SendAttributes& attributes, JsonWriter* w) {
   w->Key("MD5OfMessageBody");
@@ -522,7 +549,8 @@ void SqsFront::Respond(std::string_view body, FrontAnswer* out) {
 
 bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
   const JsonValue& p = r->body;
-  if (!OnlyMembers(p, {"QueueUrl", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes"})) {
+  if (!OnlyMembers(p, {"QueueUrl", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes",
+                       "MessageGroupId", "MessageDeduplicationId"})) {
     return false;
   }
   const std::string* url = RequiredString(p, "QueueUrl");
@@ -535,8 +563,8 @@ bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
     return false;
   }
   int64_t delay = -1;
-  if (!OptionalInt(p, "DelaySeconds", 0, 900, &delay)) return false;
   queue::SendRequest req;
+  if (!OptionalInt(p, "DelaySeconds", 0, 900, &delay) || !FifoIds(p, *queue, delay, &req)) return false;
   req.body = *body;
   req.attributes = std::move(attributes.blob);
   req.delay_ms = delay < 0 ? -1 : delay * 1000;
@@ -547,6 +575,10 @@ bool SqsFront::SendMessage(Request* r, FrontAnswer* out) {
   WriteDigests(*body, attributes, &w);
   w.Key("MessageId");
   w.String(result.message_id);
+  if (queue->fifo) {
+    w.Key("SequenceNumber");
+    w.String(result.sequence_number);
+  }
   w.EndObject();
   Respond(w.text(), out);
   out->notify = queue->engine_name;
@@ -571,7 +603,8 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
   digests.reserve(entries.size());
   int64_t total = 0;
   for (const JsonValue* entry : entries) {
-    if (!OnlyMembers(*entry, {"Id", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes"})) {
+    if (!OnlyMembers(*entry, {"Id", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes",
+                              "MessageGroupId", "MessageDeduplicationId"})) {
       return false;
     }
     const std::string* body = RequiredString(*entry, "MessageBody");
@@ -582,9 +615,9 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
       return false;
     }
     int64_t delay = -1;
-    if (!OptionalInt(*entry, "DelaySeconds", 0, 900, &delay)) return false;
-    total += static_cast<int64_t>(body->size()) + attributes.size;
     queue::SendRequest req;
+    if (!OptionalInt(*entry, "DelaySeconds", 0, 900, &delay) || !FifoIds(*entry, *queue, delay, &req)) return false;
+    total += static_cast<int64_t>(body->size()) + attributes.size;
     req.body = *body;
     req.attributes = std::move(attributes.blob);
     req.delay_ms = delay < 0 ? -1 : delay * 1000;
@@ -606,6 +639,10 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
     w.Key("MessageId");
     w.String(outcomes[i].result.message_id);
     WriteDigests(reqs[i].body, digests[i], &w);
+    if (queue->fifo) {
+      w.Key("SequenceNumber");
+      w.String(outcomes[i].result.sequence_number);
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -625,7 +662,7 @@ bool SqsFront::SendMessageBatch(Request* r, FrontAnswer* out) {
 bool SqsFront::ReceiveMessage(Request* r, FrontAnswer* out) {
   const JsonValue& p = r->body;
   if (!OnlyMembers(p, {"QueueUrl", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds", "AttributeNames",
-                       "MessageSystemAttributeNames", "MessageAttributeNames"})) {
+                       "MessageSystemAttributeNames", "MessageAttributeNames", "ReceiveRequestAttemptId"})) {
     return false;
   }
   AttributeRequest attributes;
@@ -640,6 +677,11 @@ bool SqsFront::ReceiveMessage(Request* r, FrontAnswer* out) {
     return false;
   }
   queue::ReceiveRequest req;
+  if (const JsonValue* attempt = p.Find("ReceiveRequestAttemptId")) {
+    // Standard queues ignore it, as SQS does; FIFO queues use it to repeat a receive.
+    if (attempt->type != JsonType::kString || (queue->fifo && !FifoToken(attempt->text))) return false;
+    if (queue->fifo) req.attempt_id = attempt->text;
+  }
   req.max_messages = static_cast<uint32_t>(count);
   req.visibility_timeout_ms = visibility < 0 ? -1 : visibility * 1000;
   std::vector<queue::ReceivedMessage> found;

@@ -50,6 +50,8 @@ struct FrontQueue {
   int64_t max_message_bytes = 262144;
   int64_t receive_wait_seconds = 0;
   std::string dead_letter;  // engine name of the redrive target ("" none)
+  bool fifo = false;
+  bool content_based_dedup = false;  // FIFO: a send without a deduplication id is deduplicated by body
 };
 
 enum class FrontOp { kNone, kSendMessage, kSendMessageBatch, kReceiveMessage, kDeleteMessage, kDeleteMessageBatch };

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,7 +69,7 @@ def call(server: PycloudServer, operation: str, payload: Any, **kwargs: Any) -> 
     return status, headers, json.loads(body)
 
 
-MASKED = ("MessageId", "ReceiptHandle", "SentTimestamp", "ApproximateFirstReceiveTimestamp")
+MASKED = ("MessageId", "ReceiptHandle", "SentTimestamp", "ApproximateFirstReceiveTimestamp", "SequenceNumber")
 
 
 def masked(document: Any) -> Any:
@@ -98,10 +99,39 @@ TRACE = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-5759e98
 BODY_TEXT = 'tab\there "quoted" back\\slash\nline\r é ü 漢字 😀 \x7f end'
 
 
+Step = tuple[str, Callable[[str], dict[str, Any]], bool]
+"""(operation, payload for a queue URL, whether the front answers it)."""
+
+
+def compare(front: PycloudServer, road: PycloudServer, urls: dict[PycloudServer, str],
+            steps: list[Step]) -> dict[PycloudServer, list[dict[str, Any]]]:
+    """Send each step's request to both servers and hold their answers equal (status, header names,
+    body with member order, ids and times masked); each server's last messages received with a
+    visibility timeout."""
+    received: dict[PycloudServer, list[dict[str, Any]]] = {}
+    for operation, build, native in steps:
+        answers = []
+        for server in (front, road):
+            before = counters(server).get("answered", 0)
+            status, headers, body = call(server, operation, build(urls[server]))
+            answered = counters(server).get("answered", 0) - before
+            if operation == "ReceiveMessage" and status == 200:
+                body = {**body, "Messages": sorted(body.get("Messages", []), key=lambda m: m["Body"])}
+            answers.append((status, sorted(headers), json.dumps(masked(body)), answered))  # member order too
+            if operation == "ReceiveMessage" and body.get("Messages") and build(urls[server]).get("VisibilityTimeout"):
+                received[server] = body["Messages"]
+        (f_status, f_headers, f_body, f_answered), (r_status, r_headers, r_body, r_answered) = answers
+        assert (f_status, f_body) == (r_status, r_body), operation
+        assert set(f_headers) - {"date"} == set(r_headers) - {"date"}, operation
+        assert f_answered == (1 if native else 0), (operation, build(urls[front]))
+        assert r_answered == 0
+    return received
+
+
 def test_answers_match_the_request_road(front, road):
     name = unique("front")
     urls = {s: make_queue(s, name, MaximumMessageSize="1024") for s in (front, road)}
-    steps: list[tuple[str, Any, bool]] = [
+    steps: list[Step] = [
         # (operation, payload builder, whether the front answers it)
         ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "first"}, False),  # teaches the front
         ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": BODY_TEXT}, True),
@@ -150,23 +180,7 @@ def test_answers_match_the_request_road(front, road):
         ("DeleteMessageBatch", lambda url: {"QueueUrl": url, "Entries": [
             {"Id": "x", "ReceiptHandle": "not-a-handle"}]}, False),
     ]
-    received: dict[PycloudServer, list[dict[str, Any]]] = {}
-    for operation, build, native in steps:
-        answers = []
-        for server in (front, road):
-            before = counters(server).get("answered", 0)
-            status, headers, body = call(server, operation, build(urls[server]))
-            answered = counters(server).get("answered", 0) - before
-            if operation == "ReceiveMessage" and status == 200:
-                body = {**body, "Messages": sorted(body.get("Messages", []), key=lambda m: m["Body"])}
-            answers.append((status, sorted(headers), json.dumps(masked(body)), answered))  # member order too
-            if operation == "ReceiveMessage" and body.get("Messages") and build(urls[server]).get("VisibilityTimeout"):
-                received[server] = body["Messages"]
-        (f_status, f_headers, f_body, f_answered), (r_status, r_headers, r_body, r_answered) = answers
-        assert (f_status, f_body) == (r_status, r_body), operation
-        assert set(f_headers) - {"date"} == set(r_headers) - {"date"}, operation
-        assert f_answered == (1 if native else 0), (operation, build(urls[front]))
-        assert r_answered == 0
+    received = compare(front, road, urls, steps)
     # Every message sent came back with its digest, natively on the front.
     bodies = [m["Body"] for m in received[front]]
     assert bodies == [m["Body"] for m in received[road]]
@@ -196,6 +210,49 @@ def test_answers_match_the_request_road(front, road):
                                                           "VisibilityTimeout": 0})
         left[server] = sorted(m["Body"] for m in body.get("Messages", []))
     assert left[front] == left[road] == []  # everything received was in flight; nothing visible yet
+
+
+def test_fifo_answers_match_the_request_road(front, road):
+    name = unique("fifo") + ".fifo"
+    urls = {s: make_queue(s, name, FifoQueue="true") for s in (front, road)}
+    cbd = {s: make_queue(s, unique("cbd") + ".fifo", FifoQueue="true", ContentBasedDeduplication="true")
+           for s in (front, road)}
+    group = {"MessageGroupId": "g1"}
+    steps: list[Step] = [
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "teach", **group,
+                                     "MessageDeduplicationId": "d0"}, False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "one", **group,
+                                     "MessageDeduplicationId": "d1"}, True),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "one again", **group,
+                                     "MessageDeduplicationId": "d1"}, True),  # a duplicate: the first's id
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "no dedup id", **group}, False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "no group", "MessageDeduplicationId": "d2"},
+         False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "delayed", **group,
+                                     "MessageDeduplicationId": "d3", "DelaySeconds": 5}, False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "bad group", "MessageGroupId": "a b",
+                                     "MessageDeduplicationId": "d4"}, False),
+        ("SendMessageBatch", lambda url: {"QueueUrl": url, "Entries": [
+            {"Id": "a", "MessageBody": "two", "MessageGroupId": "g2", "MessageDeduplicationId": "d5"},
+            {"Id": "b", "MessageBody": "three", "MessageGroupId": "g2", "MessageDeduplicationId": "d6",
+             "DelaySeconds": 0}]}, True),
+        ("ReceiveMessage", lambda url: {"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 30,
+                                        "AttributeNames": ["All"], "ReceiveRequestAttemptId": "attempt-1"}, True),
+        ("ReceiveMessage", lambda url: {"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 30,
+                                        "AttributeNames": ["All"], "ReceiveRequestAttemptId": "attempt-1"}, True),
+        ("ReceiveMessage", lambda url: {"QueueUrl": url, "MaxNumberOfMessages": 10,
+                                        "ReceiveRequestAttemptId": "bad attempt"}, False),
+    ]
+    received = compare(front, road, urls, steps)
+    assert sorted(m["Body"] for m in received[front]) == ["one", "teach", "three", "two"]  # the repeat: same ones
+    content_steps: list[Step] = [
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "teach", **group}, False),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "same", **group}, True),
+        ("SendMessage", lambda url: {"QueueUrl": url, "MessageBody": "same", **group}, True),
+        ("ReceiveMessage", lambda url: {"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 30}, True),
+    ]
+    received = compare(front, road, cbd, content_steps)
+    assert sorted(m["Body"] for m in received[front]) == ["same", "teach"]
 
 
 def test_boto3_flow_is_answered_natively_with_verified_digests(front):

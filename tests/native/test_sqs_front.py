@@ -113,8 +113,8 @@ def test_declines_without_changing_anything(front, engine, case):
         kwargs = {"key": "AKIAOTHER", "secret": "s"}
     elif case == "attributes":  # a reserved name: the road words the error
         payload["MessageAttributes"] = {"AWS.a": {"DataType": "String", "StringValue": "b"}}
-    elif case == "fifo ids":
-        payload["MessageGroupId"] = "g"
+    elif case == "fifo ids":  # a deduplication id is for FIFO queues only
+        payload["MessageDeduplicationId"] = "d"
     elif case == "bad character":
         payload["MessageBody"] = "bad \x00"
     elif case == "too large":

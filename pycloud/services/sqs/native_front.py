@@ -4,11 +4,11 @@ A load test's requests repeat one caller on a few queues, and the request road h
 everything about them once. After the road has authorized a request on a queue, :meth:`learn`
 tells ``pycloud._core.SqsFront`` the caller's key and the queue URL — but only when nothing but a
 resource policy could refuse that caller (an account's root outside any organization's SCPs), the
-caller is in the queue's account, the queue has no policy and is a standard queue. From then on the
+caller is in the queue's account and the queue has no policy. From then on the
 HTTP connection hands each request it reads whole to :meth:`answer` first; the front verifies its
 SigV4 signature, parses its JSON, calls the queue engine and writes the response, or declines
-without having changed anything and the request takes the road as before (attributes, FIFO,
-errors, long polls that must wait, anything unusual).
+without having changed anything and the request takes the road as before (errors, long polls
+that must wait, anything unusual).
 
 What the front holds is dropped when what it was derived from changes: keys and policies (the
 credential store's version and the policy directory's generation, compared on every call), any
@@ -101,7 +101,7 @@ class NativeFront:
         """Remember ``ctx``'s caller and ``url`` if the front may serve them (see the module doc)."""
         principal = ctx.principal
         if (principal.kind != "root" or principal.account_id != queue.account_id or ctx.operation not in SERVED
-                or ctx.protocol != "json" or queue.fifo or queue.policy):
+                or ctx.protocol != "json" or queue.policy):
             return
         version = self._current_version()
         if version != self._version:
@@ -138,6 +138,8 @@ class NativeFront:
             int(settings["MaximumMessageSize"]),
             int(settings["ReceiveMessageWaitTimeSeconds"]),
             dead_letter.engine_name if dead_letter is not None else "",
+            queue.fifo,
+            settings.get("ContentBasedDeduplication") == "true",
         )
         self._learned.add(seen)
 
