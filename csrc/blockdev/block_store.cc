@@ -308,6 +308,30 @@ struct BlockStore::Impl {
     return Status::OK();
   }
 
+  // CreateVolume (kCreateVolume) and StartSnapshot (kStartSnapshot): a new volume or snapshot `id`
+  // of `size` bytes, empty in a lineage of its own, or descending from the completed snapshot `from`.
+  Status AddFresh(RecordType type, const std::string& id, uint64_t size, const std::string& from) {
+    Status s = CheckId(id);
+    if (s.ok()) s = CheckSize(size);
+    if (!s.ok()) return s;
+    {
+      std::unique_lock<std::shared_mutex> cat(catalog_mu);
+      const bool volume = type == RecordType::kCreateVolume;
+      if (volume ? FindVolume(id) != nullptr : FindSnapshot(id) != nullptr) {
+        return MakeError(BlockError::kAlreadyExists, (volume ? "volume " : "snapshot ") + id + " exists");
+      }
+      Record r;
+      r.type = type;
+      r.uid = next_uid;
+      r.id = id;
+      r.size = size;
+      r.lineage = r.uid;
+      if (!from.empty()) s = DescendFrom(from, &r);
+      if (s.ok()) s = Commit(r);
+    }
+    return Done(s.ok() ? AfterChange() : s);
+  }
+
   // Registers a snapshot named by r.id/r.uid (size, lineage, parent r.other) whose map starts as
   // its parent's, or empty.
   Status AddSnapshot(const Record& r, Snapshot** out) {
@@ -892,23 +916,7 @@ Status BlockStore::Open(const std::string& dir, const StoreOptions& options, std
 }
 
 Status BlockStore::CreateVolume(const std::string& id, uint64_t size, const std::string& from_snapshot) {
-  Status s = CheckId(id);
-  if (s.ok()) s = CheckSize(size);
-  if (!s.ok()) return s;
-  Impl& m = *impl_;
-  {
-    std::unique_lock<std::shared_mutex> cat(m.catalog_mu);
-    if (m.FindVolume(id) != nullptr) return MakeError(BlockError::kAlreadyExists, "volume " + id + " exists");
-    Record r;
-    r.type = RecordType::kCreateVolume;
-    r.uid = m.next_uid;
-    r.id = id;
-    r.size = size;
-    r.lineage = r.uid;
-    if (!from_snapshot.empty()) s = m.DescendFrom(from_snapshot, &r);
-    if (s.ok()) s = m.Commit(r);
-  }
-  return m.Done(s.ok() ? m.AfterChange() : s);
+  return impl_->AddFresh(RecordType::kCreateVolume, id, size, from_snapshot);
 }
 
 Status BlockStore::DeleteVolume(const std::string& id) {
@@ -1141,23 +1149,7 @@ Status BlockStore::ReadSnapshotBlock(const std::string& id, uint64_t index, char
 }
 
 Status BlockStore::StartSnapshot(const std::string& id, uint64_t size, const std::string& parent) {
-  Status s = CheckId(id);
-  if (s.ok()) s = CheckSize(size);
-  if (!s.ok()) return s;
-  Impl& m = *impl_;
-  {
-    std::unique_lock<std::shared_mutex> cat(m.catalog_mu);
-    if (m.FindSnapshot(id) != nullptr) return MakeError(BlockError::kAlreadyExists, "snapshot " + id + " exists");
-    Record r;
-    r.type = RecordType::kStartSnapshot;
-    r.uid = m.next_uid;
-    r.id = id;
-    r.size = size;
-    r.lineage = r.uid;
-    if (!parent.empty()) s = m.DescendFrom(parent, &r);
-    if (s.ok()) s = m.Commit(r);
-  }
-  return m.Done(s.ok() ? m.AfterChange() : s);
+  return impl_->AddFresh(RecordType::kStartSnapshot, id, size, parent);
 }
 
 Status BlockStore::PutSnapshotBlock(const std::string& id, uint64_t index, const char* data, uint64_t length) {

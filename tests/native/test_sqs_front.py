@@ -240,7 +240,7 @@ def test_the_engine_serves_other_threads_while_the_front_answers(front, engine):
     assert engine.stats(ENGINE_NAME, int(now() * 1000)).visible == 2000
 
 
-def test_a_closed_engine_is_released_and_the_front_declines(front, engine):
+def test_the_front_declines_once_its_engine_is_closed(front, engine):
     answer(front, signed("SendMessage", {"QueueUrl": URL, "MessageBody": "x"}))
     engine.close()  # the front does not keep it open
     assert front.handle(signed("SendMessage", {"QueueUrl": URL, "MessageBody": "y"}), now(), True) is None
